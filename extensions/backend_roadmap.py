@@ -1,0 +1,60 @@
+"""Jinja extensions of the template: the stack-facts context hook and name filters."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from copier_template_extensions import ContextHook
+from jinja2.ext import Extension
+
+
+def _load_sibling(name: str):
+    """Import a module beside this file; copier loads extensions by path, not by package."""
+    full_name = f"backend_roadmap_{name}"
+    if full_name in sys.modules:
+        return sys.modules[full_name]
+    spec = importlib.util.spec_from_file_location(full_name, Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[full_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+stacks = _load_sibling("stacks")
+naming = _load_sibling("naming")
+
+
+class StackFacts(ContextHook):
+    """Adds `stack` (the chosen language's facts), `db` and the contract to the context.
+
+    Copier also renders defaults and validators before every question is
+    answered, so each lookup falls back to the defaults rather than failing.
+    """
+
+    def hook(self, context: dict[str, Any]) -> None:
+        language = context.get("language") or "python"
+        database = context.get("database") or "sqlite"
+        context["stack"] = stacks.facts_for(language)
+        context["db"] = {"key": database, **stacks.DATABASES.get(database, {})}
+        context["contract"] = stacks.CONTRACT
+        context["stacks"] = stacks.STACKS
+        context["databases"] = stacks.DATABASES
+
+
+class NameFilters(Extension):
+    """Filters for the case and number forms of the project and resource names."""
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.filters.update(
+            slugify=naming.slugify,
+            snake=naming.snake,
+            pascal=naming.pascal,
+            camel=naming.camel,
+            pluralize=naming.pluralize,
+            slug_problem=naming.slug_problem,
+            resource_problem=naming.resource_problem,
+        )

