@@ -37,7 +37,7 @@ class StackFacts(ContextHook):
     def hook(self, context: dict[str, Any]) -> None:
         language = context.get("language") or "python"
         database = context.get("database") or "sqlite"
-        context["stack"] = stacks.facts_for(language)
+        context["stack"] = stacks.facts_for(language, context.get("project_slug") or "service")
         context["db"] = {"key": database, **stacks.DATABASES.get(database, {})}
         context["contract"] = stacks.CONTRACT
         context["stacks"] = stacks.STACKS

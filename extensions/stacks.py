@@ -8,6 +8,8 @@ import this module too, and check the rendered files against it.
 
 from __future__ import annotations
 
+import re
+
 # What every service honours, whatever its language (docs/contract.md).
 CONTRACT = {
     "health_path": "/healthz",
@@ -49,6 +51,8 @@ STACKS = {
             "format": "uv run --frozen ruff format . && uv run --frozen ruff check --fix .",
             "run": "uv run --frozen python -m {package}",
             "migrate": "uv run --frozen alembic upgrade head",
+            # Inside the image, where there is no curl: exits 0 when the health path answers 200.
+            "healthcheck": "python -m {package} healthcheck",
         },
         "paths": {
             "manifest": "pyproject.toml",
@@ -135,7 +139,13 @@ DATABASES = {
 }
 
 
-def facts_for(language: str) -> dict:
-    """The merged facts of one stack: its own row plus the shared contract."""
+def facts_for(language: str, project_slug: str = "service") -> dict:
+    """The merged facts of one stack: its own row plus the shared contract.
+
+    Commands name the project's package or binary as `{package}` (snake case)
+    or `{slug}`; they are filled in here so every file shows the same command.
+    """
     row = STACKS.get(language, {})
-    return {"key": language, **CONTRACT, **row}
+    names = {"package": re.sub(r"[^a-z0-9]+", "_", project_slug.lower()).strip("_"), "slug": project_slug}
+    commands = {name: command.format(**names) for name, command in row.get("commands", {}).items()}
+    return {"key": language, **CONTRACT, **row, "commands": commands}
