@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import sys
 from pathlib import Path
@@ -42,6 +43,7 @@ class StackFacts(ContextHook):
         context["contract"] = stacks.CONTRACT
         context["stacks"] = stacks.STACKS
         context["databases"] = stacks.DATABASES
+        context["current_year"] = datetime.date.today().year
 
 
 class NameFilters(Extension):

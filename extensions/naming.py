@@ -22,6 +22,7 @@ _IRREGULAR_PLURALS = {
     "datum": "data",
     "criterion": "criteria",
 }
+_F_PLURAL_S = {"chief", "roof", "proof", "belief", "chef", "reef", "brief", "spoof"}
 _UNCOUNTABLE = {"news", "series", "species", "equipment", "information", "music", "software"}
 
 # Names that would clash with a language keyword, a standard-library module,
@@ -84,7 +85,7 @@ def pluralize(word: str) -> str:
         return word + "es"
     if re.search(r"[^f]fe$", word):
         return word[:-2] + "ves"
-    if re.search(r"[^aeiouf]f$", word) and word not in {"chief", "roof", "proof", "belief"}:
+    if re.search(r"[^f]f$", word) and word not in _F_PLURAL_S:
         return word[:-1] + "ves"
     return word + "s"
 

@@ -68,6 +68,7 @@ STACKS = {
             },
         ],
         "dependabot_ecosystem": "uv",
+        "gitignore": [".venv/", "__pycache__/", "*.py[cod]", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/", ".coverage", "dist/"],
     },
     "typescript": {
         "label": "TypeScript",

@@ -1,0 +1,110 @@
+"""Rendering: the defaults and every enabled choice produce a complete project with no template residue."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers.facts import CONTRACT, TEMPLATE_ROOT, facts_for, naming
+
+COPIER_YML = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+
+# Our own context names; Prometheus, Grafana and GitHub use `{{ }}` too, so only these count as residue.
+_RESIDUE = re.compile(r"\{%|\{\{-?\s*(project_|stack|db\b|db\.|contract|resource|databases|stacks|_copier)")
+
+
+def _enabled_choices() -> list[tuple[str, object]]:
+    """Every (question, value) a learner can pick, booleans included."""
+    found = []
+    for question, spec in COPIER_YML.items():
+        if question.startswith("_") or not isinstance(spec, dict):
+            continue
+        for choice in (spec.get("choices") or {}).values():
+            value, disabled = (choice["value"], choice.get("validator")) if isinstance(choice, dict) else (choice, None)
+            if not disabled and value != spec["default"]:
+                found.append((question, value))
+        if spec.get("type") == "bool" and not spec.get("validator"):
+            found.append((question, not spec["default"]))
+    return found
+
+
+def _files(project: Path) -> list[Path]:
+    return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
+
+
+def test_defaults_render_the_shared_files_and_the_stack_files(default_project):
+    stack = facts_for("python", "backend-roadmap-service")
+    for relative in ["README.md", "LICENSE", "docs/contract.md", ".gitignore", ".copier-answers.yml",
+                     stack["paths"]["manifest"], stack["paths"]["lockfile"]]:
+        assert (default_project / relative).is_file(), relative
+    assert (default_project / stack["paths"]["source"]).is_dir()
+    assert (default_project / stack["paths"]["tests"]).is_dir()
+
+
+def test_no_template_residue(default_project):
+    for path in _files(default_project):
+        assert not path.name.endswith(".jinja"), path
+        assert "{%" not in path.name and "{{" not in path.name, path
+        text = path.read_text(errors="replace")
+        match = _RESIDUE.search(text)
+        assert match is None, f"{path.relative_to(default_project)}: unrendered {match.group(0)!r}"
+
+
+ENABLED = _enabled_choices()
+
+
+@pytest.mark.parametrize(("question", "value"), ENABLED, ids=[f"{q}={v}" for q, v in ENABLED])
+def test_each_enabled_choice_renders(render, question, value):
+    project = render(**{question: value})
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers[question] == value
+    for path in _files(project):
+        assert _RESIDUE.search(path.read_text(errors="replace")) is None, path
+
+
+def test_answers_file_records_every_question(default_project):
+    answers = yaml.safe_load((default_project / ".copier-answers.yml").read_text())
+    questions = {key for key in COPIER_YML if not key.startswith("_")}
+    assert questions <= set(answers), questions - set(answers)
+    assert "_src_path" in answers and "_commit" in answers
+
+
+@pytest.mark.parametrize(("license_id", "marker"), [("MIT", "MIT License"), ("Apache-2.0", "Apache License")])
+def test_license_text_matches_the_answer(render, license_id, marker):
+    text = (render(license=license_id, author_name="Ada Lovelace") / "LICENSE").read_text()
+    assert text.lstrip().startswith(marker)
+    if license_id == "MIT":
+        assert "Ada Lovelace" in text
+    else:
+        assert "END OF TERMS AND CONDITIONS" in text
+
+
+def test_resource_names_flow_into_the_contract(render):
+    project = render(resource="category", project_slug="shop-api")
+    contract = (project / "docs/contract.md").read_text()
+    assert f"{CONTRACT['api_prefix']}/categories/{{id}}" in contract
+    assert naming.pluralize("category") == "categories"
+
+
+@pytest.mark.parametrize(
+    ("word", "plural"),
+    [("note", "notes"), ("book", "books"), ("recipe", "recipes"), ("category", "categories"), ("box", "boxes"),
+     ("match", "matches"), ("day", "days"), ("leaf", "leaves"), ("knife", "knives"), ("person", "people")],
+)
+def test_pluralize(word, plural):
+    assert naming.pluralize(word) == plural
+
+
+@pytest.mark.parametrize(
+    ("value", "forms"),
+    [("shop-api", ("shop_api", "ShopApi", "shopApi")), ("my-cool-service2", ("my_cool_service2", "MyCoolService2", "myCoolService2"))],
+)
+def test_case_filters(value, forms):
+    assert (naming.snake(value), naming.pascal(value), naming.camel(value)) == forms
+
+
+def test_slugify_derives_the_default_slug():
+    assert naming.slugify("  My Cool Service! ") == "my-cool-service"
