@@ -26,7 +26,9 @@ def render(copie_session) -> Callable[..., Path]:
         if key not in cache:
             result = copie_session.copy(extra_answers=answers)
             if result.exception is not None:
-                raise AssertionError(f"render with {answers} failed: {result.exception!r}") from result.exception
+                raise AssertionError(
+                    f"render with {answers} failed: {result.exception!r}"
+                ) from result.exception
             cache[key] = result.project_dir
         return cache[key]
 

@@ -15,7 +15,15 @@ COPIER_YML = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
 
 
 def _copy(tmp_path: Path, **data) -> None:
-    run_copy(str(TEMPLATE_ROOT), tmp_path / "out", data=data, defaults=True, unsafe=True, quiet=True, vcs_ref="HEAD")
+    run_copy(
+        str(TEMPLATE_ROOT),
+        tmp_path / "out",
+        data=data,
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+        vcs_ref="HEAD",
+    )
 
 
 def _rejects(tmp_path: Path, message: str, **data) -> None:

@@ -23,7 +23,9 @@ def _enabled_choices() -> list[tuple[str, object]]:
         if question.startswith("_") or not isinstance(spec, dict):
             continue
         for choice in (spec.get("choices") or {}).values():
-            value, disabled = (choice["value"], choice.get("validator")) if isinstance(choice, dict) else (choice, None)
+            value, disabled = (
+                (choice["value"], choice.get("validator")) if isinstance(choice, dict) else (choice, None)
+            )
             if not disabled and value != spec["default"]:
                 found.append((question, value))
         if spec.get("type") == "bool" and not spec.get("validator"):
@@ -37,8 +39,15 @@ def _files(project: Path) -> list[Path]:
 
 def test_defaults_render_the_shared_files_and_the_stack_files(default_project):
     stack = facts_for("python", "backend-roadmap-service")
-    for relative in ["README.md", "LICENSE", "docs/contract.md", ".gitignore", ".copier-answers.yml",
-                     stack["paths"]["manifest"], stack["paths"]["lockfile"]]:
+    for relative in [
+        "README.md",
+        "LICENSE",
+        "docs/contract.md",
+        ".gitignore",
+        ".copier-answers.yml",
+        stack["paths"]["manifest"],
+        stack["paths"]["lockfile"],
+    ]:
         assert (default_project / relative).is_file(), relative
     assert (default_project / stack["paths"]["source"]).is_dir()
     assert (default_project / stack["paths"]["tests"]).is_dir()
@@ -91,8 +100,18 @@ def test_resource_names_flow_into_the_contract(render):
 
 @pytest.mark.parametrize(
     ("word", "plural"),
-    [("note", "notes"), ("book", "books"), ("recipe", "recipes"), ("category", "categories"), ("box", "boxes"),
-     ("match", "matches"), ("day", "days"), ("leaf", "leaves"), ("knife", "knives"), ("person", "people")],
+    [
+        ("note", "notes"),
+        ("book", "books"),
+        ("recipe", "recipes"),
+        ("category", "categories"),
+        ("box", "boxes"),
+        ("match", "matches"),
+        ("day", "days"),
+        ("leaf", "leaves"),
+        ("knife", "knives"),
+        ("person", "people"),
+    ],
 )
 def test_pluralize(word, plural):
     assert naming.pluralize(word) == plural
@@ -100,7 +119,10 @@ def test_pluralize(word, plural):
 
 @pytest.mark.parametrize(
     ("value", "forms"),
-    [("shop-api", ("shop_api", "ShopApi", "shopApi")), ("my-cool-service2", ("my_cool_service2", "MyCoolService2", "myCoolService2"))],
+    [
+        ("shop-api", ("shop_api", "ShopApi", "shopApi")),
+        ("my-cool-service2", ("my_cool_service2", "MyCoolService2", "myCoolService2")),
+    ],
 )
 def test_case_filters(value, forms):
     assert (naming.snake(value), naming.pascal(value), naming.camel(value)) == forms

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.helpers.facts import STACKS, TEMPLATE_ROOT
 from tests.features import FEATURES
+from tests.helpers.facts import STACKS, TEMPLATE_ROOT
 
 README = TEMPLATE_ROOT / "README.md"
 REPORT = TEMPLATE_ROOT / "build" / "features.json"
@@ -24,7 +23,9 @@ START, END = "<!-- features:start -->", "<!-- features:end -->"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-readme", action="store_true", help="rewrite README.md's feature table from this run")
+    parser.addoption(
+        "--update-readme", action="store_true", help="rewrite README.md's feature table from this run"
+    )
 
 
 class FeatureReport:
@@ -40,7 +41,11 @@ class FeatureReport:
 
     def _cell(self, patterns: list[str]) -> str | None:
         """'yes' when matching tests ran and all passed, 'no' when one failed, None when none ran."""
-        matched = [outcome for nodeid, outcome in self.outcomes.items() if any(re.search(p, nodeid) for p in patterns)]
+        matched = [
+            outcome
+            for nodeid, outcome in self.outcomes.items()
+            if any(re.search(p, nodeid) for p in patterns)
+        ]
         if not matched:
             return None
         return "yes" if all(outcome == "passed" for outcome in matched) else "no"
@@ -67,7 +72,9 @@ class FeatureReport:
             f"| {feature} | " + " | ".join(marks[results[feature][lang]] for lang in languages) + " |"
             for feature, _ in FEATURES
         ]
-        legend = "✅ verified by the test suite in CI · ❌ failing · — not offered yet (disabled in copier.yml)"
+        legend = (
+            "✅ verified by the test suite in CI · ❌ failing · — not offered yet (disabled in copier.yml)"
+        )
         return "\n".join([header, rule, *rows, "", legend]), results, complete
 
     @pytest.hookimpl(trylast=True)
@@ -76,7 +83,9 @@ class FeatureReport:
             return
         table, results, complete = self.table()
         REPORT.parent.mkdir(exist_ok=True)
-        REPORT.write_text(json.dumps({"complete": complete, "features": results}, indent=2, ensure_ascii=False) + "\n")
+        REPORT.write_text(
+            json.dumps({"complete": complete, "features": results}, indent=2, ensure_ascii=False) + "\n"
+        )
         text = README.read_text()
         head, _, rest = text.partition(START)
         _, _, tail = rest.partition(END)
@@ -84,7 +93,9 @@ class FeatureReport:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if self.config.getoption("--update-readme"):
             if not complete:
-                reporter.write_line("README feature table NOT updated: this run did not cover every feature.", red=True)
+                reporter.write_line(
+                    "README feature table NOT updated: this run did not cover every feature.", red=True
+                )
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
             elif wanted != text:
                 README.write_text(wanted)

@@ -32,5 +32,7 @@ def require(tool: str) -> str:
                 found = str(candidate)
                 break
     if found is None:
-        pytest.fail(f"{tool} is required for this check but was not found. Install it: {INSTALL_HINTS.get(tool, tool)}")
+        pytest.fail(
+            f"{tool} is required for this check but was not found. Install it: {INSTALL_HINTS.get(tool, tool)}"
+        )
     return found
