@@ -63,10 +63,50 @@ STACKS = {
         "ci_setup": [
             {
                 "name": "Set up uv",
-                "uses": "astral-sh/setup-uv@v6",
-                "with": {"enable-cache": True},
+                # Full commit SHA of the release tag in the comment (never a floating tag).
+                "uses": "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc",
+                "version_comment": "v6.4.3",
+                "with": {"enable-cache": True, "cache-dependency-glob": "uv.lock"},
             },
         ],
+        # The generic Dockerfile frame (build stage, runtime stage, USER, EXPOSE,
+        # HEALTHCHECK from commands.healthcheck, CMD) is filled from these. `{package}`
+        # and `{slug}` are filled in like in `commands`. Steps are Dockerfile
+        # instructions run in order after `WORKDIR {workdir}` of their stage.
+        "docker": {
+            "workdir": "/app",
+            "build_env": {
+                "UV_COMPILE_BYTECODE": "1",
+                "UV_LINK_MODE": "copy",
+                "UV_PYTHON_DOWNLOADS": "never",
+                "UV_PROJECT_ENVIRONMENT": "/app/.venv",
+            },
+            "build_steps": [
+                "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/",
+                # Manifest and lockfile first: the dependency layer is cached until they change.
+                "COPY pyproject.toml uv.lock ./",
+                "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-project",
+                "COPY . .",
+                "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-editable",
+            ],
+            # Paths copied from the build stage into the same path of the runtime stage.
+            "artifacts": ["/app/.venv"],
+            "runtime_env": {
+                "PATH": "/app/.venv/bin:$PATH",
+                "PYTHONUNBUFFERED": "1",
+                "PYTHONDONTWRITEBYTECODE": "1",
+            },
+            # Runs as root before `USER`: creates the non-root user and the SQLite data directory.
+            "runtime_steps": [
+                "RUN groupadd --system --gid 10001 app"
+                " && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app"
+                " && mkdir -p /app/data && chown app:app /app/data",
+            ],
+            # Numeric uid:gid of the user made above, so the runtime can tell it is not root.
+            "user": "10001:10001",
+            # Exec form of the process the image runs (the healthcheck is commands.healthcheck).
+            "cmd": ["python", "-m", "{package}"],
+        },
         "dependabot_ecosystem": "uv",
         "gitignore": [".venv/", "__pycache__/", "*.py[cod]", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/", ".coverage", "dist/"],
     },
