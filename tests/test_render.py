@@ -130,3 +130,40 @@ def test_case_filters(value, forms):
 
 def test_slugify_derives_the_default_slug():
     assert naming.slugify("  My Cool Service! ") == "my-cool-service"
+
+
+TRICKY = {
+    "project_name": 'Ada\'s "Quoted" \\ Service: #1',
+    "project_slug": "ada-service",
+    "description": "Says \"hi\", uses a \\ backslash, a 'quote', {braces} and # hashes: ok?",
+    "author_name": 'O\'Brien "Bob" Smith',
+}
+
+
+def test_free_text_with_quotes_and_backslashes_stays_valid_in_every_file(render):
+    import ast
+    import json
+    import tomllib
+
+    project = render(**TRICKY)
+    checked = 0
+    parsers = {
+        ".py": lambda text, name: ast.parse(text, filename=name),
+        ".toml": lambda text, name: tomllib.loads(text),
+        ".yml": lambda text, name: list(yaml.safe_load_all(text)),
+        ".yaml": lambda text, name: list(yaml.safe_load_all(text)),
+        ".json": lambda text, name: json.loads(text),
+    }
+    for path in _files(project):
+        parse = parsers.get(path.suffix)
+        if parse is None:
+            continue
+        relative = str(path.relative_to(project))
+        try:
+            parse(path.read_text(), relative)
+        except Exception as error:
+            raise AssertionError(
+                f"{relative} no longer parses with quotes in the answers: {error}"
+            ) from error
+        checked += 1
+    assert checked > 5
