@@ -1,0 +1,1 @@
+"""Alembic migration scripts (see migrate.py)."""
