@@ -1,0 +1,543 @@
+"""The ops files agree with the facts table and with each other.
+
+Port, health path and metrics path, commands and database settings are read from
+the rendered files by parsing them (YAML, HCL, Dockerfile instructions, Makefile
+rules) and compared with extensions/stacks.py. Every check is shown to fail on a
+mutated copy of the file it reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import hcl2
+import pytest
+import yaml
+
+from tests.helpers.facts import CONTRACT, DATABASES, facts_for, naming
+
+
+def load_yaml(path: Path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+# --- Dockerfile ---------------------------------------------------------------------
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) in order; comments dropped, continuation lines joined."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if pending and line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1].rstrip() + " "
+            continue
+        full = (pending + line).strip()
+        pending = ""
+        keyword, _, args = full.partition(" ")
+        instructions.append((keyword.upper(), args.strip()))
+    assert not pending, f"{path}: a continuation line runs past the end of the file"
+    return instructions
+
+
+def dockerfile_stages(path: Path) -> list[dict]:
+    """One dict per stage: {'from': image, 'name': alias, 'instructions': [...]}."""
+    stages: list[dict] = []
+    for keyword, args in dockerfile_instructions(path):
+        if keyword == "FROM":
+            parts = args.split()
+            parts = [p for p in parts if not p.startswith("--")]
+            name = parts[2] if len(parts) >= 3 and parts[1].upper() == "AS" else None
+            stages.append({"from": parts[0], "name": name, "instructions": []})
+        else:
+            assert stages, f"{path}: {keyword} before the first FROM"
+            stages[-1]["instructions"].append((keyword, args))
+    return stages
+
+
+def env_pairs(args: str) -> dict[str, str]:
+    """ENV key=value [key=value ...] (the only form the template writes)."""
+    pairs = {}
+    for token in shlex.split(args):
+        key, sep, value = token.partition("=")
+        assert sep, f"ENV {args!r}: use the key=value form"
+        pairs[key] = value
+    return pairs
+
+
+def healthcheck_command(args: str) -> list[str]:
+    """The exec-form command of `HEALTHCHECK [--options] CMD [...]`."""
+    _options, sep, command = args.partition("CMD ")
+    assert sep, f"HEALTHCHECK {args!r} has no CMD"
+    return json.loads(command)
+
+
+# --- Terraform ---------------------------------------------------------------------
+
+
+def _clean(value):
+    """python-hcl2 keeps the quotes of string literals and keys; drop them and the block markers."""
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items() if k != "__is_block__"}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def load_terraform(directory: Path) -> dict:
+    """All *.tf files merged: {'locals': {...}, 'resource': {type: {name: body}}, 'variable': ..., 'output': ...}."""
+    merged: dict = {"locals": {}, "resource": {}, "data": {}, "variable": {}, "output": {}, "terraform": []}
+    files = sorted(directory.glob("*.tf"))
+    assert files, f"no Terraform files in {directory}"
+    for path in files:
+        with path.open(encoding="utf-8") as handle:
+            doc = _clean(hcl2.load(handle))
+        for block in doc.get("locals", []):
+            merged["locals"].update(block)
+        for kind in ("resource", "data"):
+            for block in doc.get(kind, []):
+                for rtype, by_name in block.items():
+                    merged[kind].setdefault(rtype, {}).update(by_name)
+        for kind in ("variable", "output"):
+            for block in doc.get(kind, []):
+                merged[kind].update(block)
+        merged["terraform"].extend(doc.get("terraform", []))
+    return merged
+
+
+_LOCAL_REF = re.compile(r"^\$\{local\.([A-Za-z0-9_]+)\}$")
+
+
+def resolve(tf: dict, value):
+    """A `${local.x}` reference replaced by the local's value (repeatedly); other values as they are."""
+    for _ in range(10):
+        match = _LOCAL_REF.match(value) if isinstance(value, str) else None
+        if not match:
+            return value
+        assert match.group(1) in tf["locals"], f"reference to an undefined local: {value}"
+        value = tf["locals"][match.group(1)]
+    return value
+
+
+# --- Makefile ------------------------------------------------------------------------
+
+
+def makefile_rules(path: Path) -> dict[str, list[str]]:
+    """target -> recipe lines (without the leading TAB). Fails on a recipe line not starting with a TAB."""
+    rules: dict[str, list[str]] = {}
+    current = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("\t"):
+            assert current is not None, f"{path}:{number}: recipe line outside a rule"
+            rules[current].append(line[1:])
+        elif not line.strip() or line.lstrip().startswith("#"):
+            continue
+        elif line.startswith(" "):
+            raise AssertionError(f"{path}:{number}: recipe lines must start with a TAB, not spaces")
+        else:
+            match = re.match(r"^([A-Za-z0-9_.-]+)\s*:(?!=)", line)
+            current = match.group(1) if match else None
+            if current is not None:
+                rules[current] = []
+    return rules
+
+
+# --- PromQL -----------------------------------------------------------------------------
+
+_SELECTOR = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*\{")
+_JOB = re.compile(r'job\s*=\s*"([^"]*)"')
+
+
+def promql_metrics(expr: str) -> set[str]:
+    """Metric names of the selectors in an expression (every selector here carries labels)."""
+    return set(_SELECTOR.findall(expr))
+
+
+def promql_jobs(expr: str) -> set[str]:
+    return set(_JOB.findall(expr))
+
+
+def contract_metric_names(contract: dict) -> set[str]:
+    duration = contract["metric_duration"]
+    return {
+        "up",
+        contract["metric_requests"],
+        f"{duration}_bucket",
+        f"{duration}_sum",
+        f"{duration}_count",
+    }
+
+
+# =========================================================================================
+# The checks: each takes a rendered project and its answers, and raises AssertionError.
+# =========================================================================================
+
+ANSWER_SETS = {
+    "defaults": {},
+    "postgresql": {"database": "postgresql"},
+    "no-grafana": {"grafana": False},
+}
+
+
+def _facts(project: Path, answers: dict) -> tuple[dict, dict, dict]:
+    """(stack facts, database facts, every answer) of a rendered project, from its answers file."""
+    full = load_yaml(project / ".copier-answers.yml")
+    for key, value in answers.items():
+        assert full[key] == value, f"{project} was rendered with {key}={full[key]!r}, not {value!r}"
+    stack = facts_for(full["language"], full["project_slug"])
+    db = {"key": full["database"], **DATABASES[full["database"]]}
+    return stack, db, full
+
+
+def _fill(text: str, slug: str) -> str:
+    return text.replace("{package}", naming.snake(slug)).replace("{slug}", slug)
+
+
+def check_dockerfile(project: Path, answers: dict) -> None:
+    stack, _db, full = _facts(project, answers)
+    stages = dockerfile_stages(project / "Dockerfile")
+    assert len(stages) >= 2, "the Dockerfile is multi-stage"
+    assert stages[0]["from"] == stack["build_image"], "build stage image is the facts' build_image"
+    final = stages[-1]
+    assert final["from"] == stack["runtime_image"], "runtime stage image is the facts' runtime_image"
+    for stage in stages:
+        assert ":" in stage["from"] and not stage["from"].endswith(":latest"), f"unpinned base {stage['from']}"
+    instructions = final["instructions"]
+    by_keyword: dict[str, list[str]] = {}
+    for keyword, args in instructions:
+        by_keyword.setdefault(keyword, []).append(args)
+
+    assert by_keyword.get("EXPOSE") == [str(stack["port"])], "EXPOSE is the stack port"
+    env: dict[str, str] = {}
+    for args in by_keyword.get("ENV", []):
+        env.update(env_pairs(args))
+    assert env.get(CONTRACT["env"]["port"]) == str(stack["port"]), "ENV PORT is the stack port"
+
+    users = by_keyword.get("USER", [])
+    assert users == [stack["docker"]["user"]], "the runtime runs as the facts' user"
+    assert users[0].split(":")[0] not in {"root", "0"}, "the runtime user is not root"
+
+    healthchecks = by_keyword.get("HEALTHCHECK", [])
+    assert len(healthchecks) == 1
+    assert healthcheck_command(healthchecks[0]) == stack["commands"]["healthcheck"].split(), (
+        "HEALTHCHECK runs the facts' in-image healthcheck command"
+    )
+    cmds = by_keyword.get("CMD", [])
+    assert len(cmds) == 1
+    assert json.loads(cmds[0]) == [_fill(part, full["project_slug"]) for part in stack["docker"]["cmd"]]
+
+    build = [f"{k} {a}" for k, a in stages[0]["instructions"] if k in {"COPY", "RUN"}]
+    expected = [_fill(step, full["project_slug"]) for step in stack["docker"]["build_steps"]]
+    assert build == expected, "the build stage runs the facts' build steps, in order"
+    copies = [a for k, a in instructions if k == "COPY"]
+    assert all(a.startswith("--from=") for a in copies), "the runtime stage copies build artifacts only"
+
+
+def check_compose(project: Path, answers: dict) -> None:
+    stack, db, full = _facts(project, answers)
+    compose = load_yaml(project / "compose.yaml")
+    services = compose["services"]
+    app = services["app"]
+    port = stack["port"]
+    assert app["build"]["dockerfile"] == "Dockerfile"
+    assert f"{port}:{port}" in app["ports"], "the app publishes the stack port"
+    environment = app["environment"]
+    assert str(environment[CONTRACT["env"]["port"]]) == str(port), "PORT env is the stack port"
+    for name in ("app_env", "log_level", "jwt_secret", "database_url"):
+        assert CONTRACT["env"][name] in environment, f"{CONTRACT['env'][name]} is set for the app"
+    assert app["healthcheck"]["test"] == ["CMD", *stack["commands"]["healthcheck"].split()]
+    for name, service in services.items():
+        assert "healthcheck" in service, f"{name} has a healthcheck"
+        assert ":" in service.get("image", ":") and not service.get("image", "").endswith(":latest")
+
+    url = urlsplit(environment[CONTRACT["env"]["database_url"]])
+    if db["server"]:
+        database = services["db"]
+        assert database["image"] == db["image"]
+        assert database["healthcheck"]["test"] == db["healthcheck"]
+        assert app["depends_on"]["db"]["condition"] == "service_healthy"
+        db_env = database["environment"]
+        assert url.scheme == db["url_scheme"]
+        assert (url.hostname, url.port) == ("db", db["port"]), "DATABASE_URL points at the db service"
+        assert url.username == db_env[db["user_env"]]
+        assert url.password == db_env[db["password_env"]]
+        assert url.path.lstrip("/") == db_env[db["db_env"]]
+        assert f"{db['port']}:{db['port']}" in database["ports"]
+    else:
+        assert "db" not in services
+        assert environment[CONTRACT["env"]["database_url"]] == db["default_url"]
+
+    prometheus = services["prometheus"]
+    assert any(v.split(":")[0] == "./monitoring/prometheus" for v in prometheus["volumes"])
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    if full["grafana"]:
+        grafana = services["grafana"]
+        sources = {v.split(":")[0] for v in grafana["volumes"]}
+        assert {"./monitoring/grafana/provisioning", "./monitoring/grafana/dashboards"} <= sources
+        provider = load_yaml(project / "monitoring/grafana/provisioning/dashboards/dashboards.yml")
+        mounted = {v.split(":")[1] for v in grafana["volumes"] if v.startswith("./monitoring/grafana/dashboards")}
+        assert {p["options"]["path"] for p in provider["providers"]} <= mounted, "dashboards path is mounted"
+    else:
+        assert "grafana" not in services
+
+
+def _alert_rules(project: Path) -> list[dict]:
+    rules = load_yaml(project / "monitoring/prometheus/alerts.yml")
+    return [rule for group in rules["groups"] for rule in group["rules"]]
+
+
+def check_prometheus(project: Path, answers: dict) -> None:
+    stack, _db, _full = _facts(project, answers)
+    config = load_yaml(project / "monitoring/prometheus/prometheus.yml")
+    compose = load_yaml(project / "compose.yaml")
+    (job,) = config["scrape_configs"]
+    assert job["metrics_path"] == CONTRACT["metrics_path"]
+    targets = [t for sc in job["static_configs"] for t in sc["targets"]]
+    assert targets == [f"app:{stack['port']}"], "Prometheus scrapes the app on the stack port"
+    assert targets[0].split(":")[0] in compose["services"], "the target host is a compose service"
+    for path in config["rule_files"]:
+        assert (project / "monitoring/prometheus" / path).is_file(), f"rule file {path} exists"
+
+    rules = _alert_rules(project)
+    names = {rule["alert"] for rule in rules}
+    assert {"ServiceDown", "HighErrorRatio", "HighLatencyP95"} <= names
+    allowed = contract_metric_names(CONTRACT)
+    for rule in rules:
+        assert promql_jobs(rule["expr"]) == {job["job_name"]}, f"{rule['alert']} selects the scrape job"
+        used = promql_metrics(rule["expr"])
+        assert used and used <= allowed, f"{rule['alert']} uses non-contract metrics {used - allowed}"
+    used = set().union(*(promql_metrics(rule["expr"]) for rule in rules))
+    assert {"up", CONTRACT["metric_requests"], CONTRACT["metric_duration"] + "_bucket"} <= used
+    assert any("histogram_quantile(0.95" in rule["expr"].replace(" ", "") for rule in rules)
+
+    tests = load_yaml(project / "monitoring/prometheus/alerts.test.yml")
+    tested = {case["alertname"] for test in tests["tests"] for case in test.get("alert_rule_test", [])}
+    assert names <= tested, "every alert has unit tests"
+    for alert in names:
+        outcomes = {
+            bool(case["exp_alerts"])
+            for test in tests["tests"]
+            for case in test.get("alert_rule_test", [])
+            if case["alertname"] == alert
+        }
+        assert outcomes == {True, False}, f"{alert} is tested firing and not firing"
+
+
+def check_dashboard(project: Path, answers: dict) -> None:
+    _stack, _db, _full = _facts(project, answers)
+    dashboard = json.loads((project / "monitoring/grafana/dashboards/service.json").read_text(encoding="utf-8"))
+    config = load_yaml(project / "monitoring/prometheus/prometheus.yml")
+    job = config["scrape_configs"][0]["job_name"]
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    assert exprs
+    allowed = contract_metric_names(CONTRACT)
+    for expr in exprs:
+        used = promql_metrics(expr)
+        assert used and used <= allowed, f"dashboard query uses non-contract metrics {used - allowed}"
+        assert promql_jobs(expr) == {job}, "dashboard queries select the scrape job"
+    compact = [e.replace(" ", "") for e in exprs]
+    assert any("histogram_quantile(0.5," in e and "route" in e for e in compact), "p50 by route"
+    assert any("histogram_quantile(0.95," in e and "route" in e for e in compact), "p95 by route"
+    assert any('status=~"5.."' in e for e in compact), "5xx ratio"
+    datasource = load_yaml(project / "monitoring/grafana/provisioning/datasources/prometheus.yml")
+    uids = {source["uid"] for source in datasource["datasources"]}
+    for panel in dashboard["panels"]:
+        assert panel["datasource"]["uid"] in uids, "panels use the provisioned datasource"
+
+
+def check_terraform(project: Path, answers: dict) -> None:
+    stack, db, _full = _facts(project, answers)
+    tf = load_terraform(project / "infra/terraform")
+    resources = tf["resource"]
+    port = stack["port"]
+    assert resolve(tf, "${local.app_port}") == port
+
+    (target_group,) = resources["aws_lb_target_group"].values()
+    assert resolve(tf, target_group["port"]) == port, "target group port is the stack port"
+    (health,) = target_group["health_check"]
+    assert resolve(tf, health["path"]) == CONTRACT["health_path"], "ALB health check path is the contract's"
+
+    container = tf["locals"]["container"]
+    (task,) = resources["aws_ecs_task_definition"].values()
+    assert task["container_definitions"] == "${jsonencode([local.container])}"
+    (mapping,) = container["portMappings"]
+    assert resolve(tf, mapping["containerPort"]) == port, "container port is the stack port"
+    assert container["healthCheck"]["command"] == ["CMD", *stack["commands"]["healthcheck"].split()]
+    (service,) = resources["aws_ecs_service"].values()
+    (balancer,) = service["load_balancer"]
+    assert resolve(tf, balancer["container_port"]) == port
+    assert resolve(tf, balancer["container_name"]) == resolve(tf, container["name"])
+
+    options = container["logConfiguration"]["options"]
+    assert container["logConfiguration"]["logDriver"] == "awslogs"
+    group_ref = options["awslogs-group"]
+    assert group_ref.startswith("${aws_cloudwatch_log_group.") and group_ref.endswith(".name}")
+    group_name = group_ref.split(".")[1]
+    assert resources["aws_cloudwatch_log_group"][group_name]["retention_in_days"], "log retention is set"
+
+    environment = {item["name"] for item in container["environment"]}
+    secrets = {item["name"] for item in container["secrets"]}
+    assert CONTRACT["env"]["port"] in environment
+    assert CONTRACT["env"]["jwt_secret"] in secrets
+    assert not {CONTRACT["env"]["jwt_secret"], CONTRACT["env"]["database_url"]} & environment
+    (repository,) = resources["aws_ecr_repository"].values()
+    assert repository["image_tag_mutability"] == "IMMUTABLE"
+    assert repository["image_scanning_configuration"][0]["scan_on_push"] is True
+    if db["server"]:
+        assert CONTRACT["env"]["database_url"] in secrets
+        (instance,) = resources["aws_db_instance"].values()
+        assert instance["engine"] == db["rds_engine"]
+        assert instance["engine_version"] == db["rds_engine_version"]
+        assert instance["port"] == db["port"]
+    else:
+        assert "aws_db_instance" not in resources
+        assert CONTRACT["env"]["database_url"] not in secrets
+    outputs = tf["output"]
+    assert {"service_url", "ecr_repository_url"} <= set(outputs)
+
+
+_SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def check_ci(project: Path, answers: dict) -> None:
+    stack, db, full = _facts(project, answers)
+    workflow = load_yaml(project / ".github/workflows/ci.yml")
+    assert workflow["permissions"] == {"contents": "read"}
+    jobs = workflow["jobs"]
+    assert {"lint", "test", "image", "terraform"} <= set(jobs)
+    for name, job in jobs.items():
+        for step in job["steps"]:
+            if "uses" in step:
+                assert _SHA_PIN.match(step["uses"]), f"{name}: {step['uses']} is not pinned to a commit SHA"
+        extra = {k: v for k, v in (job.get("permissions") or {}).items() if v != "read"}
+        assert extra in ({}, {"packages": "write"}), f"{name} asks for {extra}"
+        assert not extra or name == "image", "only the image job may write packages"
+
+    def runs(job: str) -> list[str]:
+        return [step["run"].strip() for step in jobs[job]["steps"] if "run" in step]
+
+    setup_uses = [s["uses"] for s in stack["ci_setup"]]
+    for job in ("lint", "test"):
+        uses = [step.get("uses") for step in jobs[job]["steps"]]
+        assert all(u in uses for u in setup_uses), f"{job} runs the facts' ci_setup steps"
+        assert stack["commands"]["install"] in runs(job)
+    assert stack["commands"]["lint"] in runs("lint")
+    assert stack["commands"]["test"] in runs("test")
+
+    env = jobs["test"].get("env", {})
+    compose_env = load_yaml(project / "compose.yaml")["services"]["app"]["environment"]
+    if db["server"]:
+        (service,) = jobs["test"]["services"].values()
+        assert service["image"] == db["image"] == load_yaml(project / "compose.yaml")["services"]["db"]["image"]
+        assert f"{db['port']}:{db['port']}" in service["ports"]
+        url = urlsplit(env[CONTRACT["env"]["database_url"]])
+        compose_url = urlsplit(compose_env[CONTRACT["env"]["database_url"]])
+        assert url.scheme == compose_url.scheme == db["url_scheme"]
+        assert (url.hostname, url.port) == ("localhost", db["port"]) and compose_url.port == db["port"]
+        assert url.username == service["env"][db["user_env"]]
+        assert url.password == service["env"][db["password_env"]]
+        assert url.path == compose_url.path == "/" + service["env"][db["db_env"]]
+    else:
+        assert "services" not in jobs["test"]
+
+    image_steps = jobs["image"]["steps"]
+    (build,) = [s for s in image_steps if s.get("uses", "").startswith("docker/build-push-action@")]
+    assert build["with"]["file"] == "Dockerfile"
+    repo = f"ghcr.io/{full['repository_owner'].lower()}/{full['project_slug']}"
+    assert all(tag.startswith(repo + ":") for tag in build["with"]["tags"].strip().splitlines())
+    assert "refs/heads/main" in build["with"]["push"], "images are pushed from main only"
+
+    terraform = jobs["terraform"]
+    assert terraform["defaults"]["run"]["working-directory"] == "infra/terraform"
+    assert {"terraform fmt -check -recursive -diff", "terraform init -backend=false -input=false",
+            "terraform validate"} <= set(runs("terraform"))
+
+
+def check_makefile(project: Path, answers: dict) -> None:
+    stack, _db, _full = _facts(project, answers)
+    rules = makefile_rules(project / "Makefile")
+    for target in ("run", "test", "lint", "format", "migrate", "install"):
+        assert rules.get(target) == [stack["commands"][target]], f"make {target} runs the facts' command"
+    assert rules.get("up") == ["docker compose up --build -d"]
+    assert rules.get("down") == ["docker compose down"]
+    assert rules.get("help"), "make help exists"
+
+
+CHECKS = {
+    "dockerfile": check_dockerfile,
+    "compose": check_compose,
+    "prometheus": check_prometheus,
+    "dashboard": check_dashboard,
+    "terraform": check_terraform,
+    "ci": check_ci,
+    "makefile": check_makefile,
+}
+
+
+@pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
+@pytest.mark.parametrize("check", list(CHECKS))
+def test_wiring(render, answer_set, check):
+    answers = ANSWER_SETS[answer_set]
+    CHECKS[check](render(**answers), answers)
+
+
+# --- Each check can fail: a mutated copy of one file is caught -------------------------------
+
+_DEFAULT_PORT = facts_for("python")["port"]
+
+MUTATIONS = {
+    "dockerfile EXPOSE": ("dockerfile", {}, "Dockerfile", f"EXPOSE {_DEFAULT_PORT}", "EXPOSE 9999"),
+    "dockerfile ENV PORT": ("dockerfile", {}, "Dockerfile", f"PORT={_DEFAULT_PORT}", "PORT=9999"),
+    "dockerfile root user": ("dockerfile", {}, "Dockerfile", "USER 10001:10001", "USER root"),
+    "dockerfile healthcheck": ("dockerfile", {}, "Dockerfile", '"healthcheck"]', '"check"]'),
+    "compose app port": ("compose", {}, "compose.yaml", f'"{_DEFAULT_PORT}:{_DEFAULT_PORT}"', '"9999:9999"'),
+    "compose db port in url": ("compose", {"database": "postgresql"}, "compose.yaml", "@db:5432/", "@db:5433/"),
+    "prometheus target": ("prometheus", {}, "monitoring/prometheus/prometheus.yml", f"app:{_DEFAULT_PORT}",
+                          "app:9999"),
+    "prometheus metrics_path": ("prometheus", {}, "monitoring/prometheus/prometheus.yml", "metrics_path: /metrics",
+                                "metrics_path: /prom"),
+    "alert metric name": ("prometheus", {}, "monitoring/prometheus/alerts.yml", "rate(http_requests_total{",
+                          "rate(requests_total{"),
+    "alert job label": ("prometheus", {}, "monitoring/prometheus/alerts.yml", 'up{job="', 'up{job="x'),
+    "dashboard metric name": ("dashboard", {}, "monitoring/grafana/dashboards/service.json",
+                              "http_request_duration_seconds_bucket", "latency_bucket"),
+    "terraform health path": ("terraform", {}, "infra/terraform/main.tf", 'health_path    = "/healthz"',
+                              'health_path    = "/health"'),
+    "terraform target port": ("terraform", {}, "infra/terraform/alb.tf", "port                 = local.app_port",
+                              "port                 = 80"),
+    "terraform secret as env": ("terraform", {}, "infra/terraform/ecs.tf", '{ name = "LOG_LEVEL"',
+                                '{ name = "JWT_SECRET", value = "x" },\n      { name = "LOG_LEVEL"'),
+    "ci database url port": ("ci", {"database": "postgresql"}, ".github/workflows/ci.yml", "@localhost:5432/",
+                             "@localhost:5433/"),
+    "ci floating action tag": ("ci", {}, ".github/workflows/ci.yml",
+                               "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
+                               "actions/checkout@v4"),
+    "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
+    "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
+}
+
+
+@pytest.mark.parametrize("mutation", list(MUTATIONS))
+def test_a_mutated_file_fails_its_check(render, tmp_path, mutation):
+    check, answers, relative, old, new = MUTATIONS[mutation]
+    project = tmp_path / "project"
+    shutil.copytree(render(**answers), project, ignore=shutil.ignore_patterns(".git"))
+    path = project / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"the mutation's anchor {old!r} is not in {relative}; update MUTATIONS"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    CHECKS[check](render(**answers), answers)  # the unmutated project passes...
+    with pytest.raises(AssertionError):  # ...and the mutated one does not.
+        CHECKS[check](project, answers)
