@@ -89,7 +89,9 @@ def test_every_yaml_file_parses(project):
 
 
 def test_grafana_dashboard_is_json(project):
-    dashboard = json.loads((project / "monitoring/grafana/dashboards/service.json").read_text(encoding="utf-8"))
+    dashboard = json.loads(
+        (project / "monitoring/grafana/dashboards/service.json").read_text(encoding="utf-8")
+    )
     assert dashboard["panels"]
 
 

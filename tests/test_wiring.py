@@ -213,7 +213,9 @@ def check_dockerfile(project: Path, answers: dict) -> None:
     final = stages[-1]
     assert final["from"] == stack["runtime_image"], "runtime stage image is the facts' runtime_image"
     for stage in stages:
-        assert ":" in stage["from"] and not stage["from"].endswith(":latest"), f"unpinned base {stage['from']}"
+        assert ":" in stage["from"] and not stage["from"].endswith(":latest"), (
+            f"unpinned base {stage['from']}"
+        )
     instructions = final["instructions"]
     by_keyword: dict[str, list[str]] = {}
     for keyword, args in instructions:
@@ -287,7 +289,9 @@ def check_compose(project: Path, answers: dict) -> None:
         sources = {v.split(":")[0] for v in grafana["volumes"]}
         assert {"./monitoring/grafana/provisioning", "./monitoring/grafana/dashboards"} <= sources
         provider = load_yaml(project / "monitoring/grafana/provisioning/dashboards/dashboards.yml")
-        mounted = {v.split(":")[1] for v in grafana["volumes"] if v.startswith("./monitoring/grafana/dashboards")}
+        mounted = {
+            v.split(":")[1] for v in grafana["volumes"] if v.startswith("./monitoring/grafana/dashboards")
+        }
         assert {p["options"]["path"] for p in provider["providers"]} <= mounted, "dashboards path is mounted"
     else:
         assert "grafana" not in services
@@ -337,7 +341,9 @@ def check_prometheus(project: Path, answers: dict) -> None:
 
 def check_dashboard(project: Path, answers: dict) -> None:
     _stack, _db, _full = _facts(project, answers)
-    dashboard = json.loads((project / "monitoring/grafana/dashboards/service.json").read_text(encoding="utf-8"))
+    dashboard = json.loads(
+        (project / "monitoring/grafana/dashboards/service.json").read_text(encoding="utf-8")
+    )
     config = load_yaml(project / "monitoring/prometheus/prometheus.yml")
     job = config["scrape_configs"][0]["job_name"]
     exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
@@ -440,7 +446,9 @@ def check_ci(project: Path, answers: dict) -> None:
     compose_env = load_yaml(project / "compose.yaml")["services"]["app"]["environment"]
     if db["server"]:
         (service,) = jobs["test"]["services"].values()
-        assert service["image"] == db["image"] == load_yaml(project / "compose.yaml")["services"]["db"]["image"]
+        assert (
+            service["image"] == db["image"] == load_yaml(project / "compose.yaml")["services"]["db"]["image"]
+        )
         assert f"{db['port']}:{db['port']}" in service["ports"]
         url = urlsplit(env[CONTRACT["env"]["database_url"]])
         compose_url = urlsplit(compose_env[CONTRACT["env"]["database_url"]])
@@ -461,8 +469,11 @@ def check_ci(project: Path, answers: dict) -> None:
 
     terraform = jobs["terraform"]
     assert terraform["defaults"]["run"]["working-directory"] == "infra/terraform"
-    assert {"terraform fmt -check -recursive -diff", "terraform init -backend=false -input=false",
-            "terraform validate"} <= set(runs("terraform"))
+    assert {
+        "terraform fmt -check -recursive -diff",
+        "terraform init -backend=false -input=false",
+        "terraform validate",
+    } <= set(runs("terraform"))
 
 
 def check_makefile(project: Path, answers: dict) -> None:
@@ -503,27 +514,77 @@ MUTATIONS = {
     "dockerfile root user": ("dockerfile", {}, "Dockerfile", "USER 10001:10001", "USER root"),
     "dockerfile healthcheck": ("dockerfile", {}, "Dockerfile", '"healthcheck"]', '"check"]'),
     "compose app port": ("compose", {}, "compose.yaml", f'"{_DEFAULT_PORT}:{_DEFAULT_PORT}"', '"9999:9999"'),
-    "compose db port in url": ("compose", {"database": "postgresql"}, "compose.yaml", "@db:5432/", "@db:5433/"),
-    "prometheus target": ("prometheus", {}, "monitoring/prometheus/prometheus.yml", f"app:{_DEFAULT_PORT}",
-                          "app:9999"),
-    "prometheus metrics_path": ("prometheus", {}, "monitoring/prometheus/prometheus.yml", "metrics_path: /metrics",
-                                "metrics_path: /prom"),
-    "alert metric name": ("prometheus", {}, "monitoring/prometheus/alerts.yml", "rate(http_requests_total{",
-                          "rate(requests_total{"),
+    "compose db port in url": (
+        "compose",
+        {"database": "postgresql"},
+        "compose.yaml",
+        "@db:5432/",
+        "@db:5433/",
+    ),
+    "prometheus target": (
+        "prometheus",
+        {},
+        "monitoring/prometheus/prometheus.yml",
+        f"app:{_DEFAULT_PORT}",
+        "app:9999",
+    ),
+    "prometheus metrics_path": (
+        "prometheus",
+        {},
+        "monitoring/prometheus/prometheus.yml",
+        "metrics_path: /metrics",
+        "metrics_path: /prom",
+    ),
+    "alert metric name": (
+        "prometheus",
+        {},
+        "monitoring/prometheus/alerts.yml",
+        "rate(http_requests_total{",
+        "rate(requests_total{",
+    ),
     "alert job label": ("prometheus", {}, "monitoring/prometheus/alerts.yml", 'up{job="', 'up{job="x'),
-    "dashboard metric name": ("dashboard", {}, "monitoring/grafana/dashboards/service.json",
-                              "http_request_duration_seconds_bucket", "latency_bucket"),
-    "terraform health path": ("terraform", {}, "infra/terraform/main.tf", 'health_path    = "/healthz"',
-                              'health_path    = "/health"'),
-    "terraform target port": ("terraform", {}, "infra/terraform/alb.tf", "port                 = local.app_port",
-                              "port                 = 80"),
-    "terraform secret as env": ("terraform", {}, "infra/terraform/ecs.tf", '{ name = "LOG_LEVEL"',
-                                '{ name = "JWT_SECRET", value = "x" },\n      { name = "LOG_LEVEL"'),
-    "ci database url port": ("ci", {"database": "postgresql"}, ".github/workflows/ci.yml", "@localhost:5432/",
-                             "@localhost:5433/"),
-    "ci floating action tag": ("ci", {}, ".github/workflows/ci.yml",
-                               "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
-                               "actions/checkout@v4"),
+    "dashboard metric name": (
+        "dashboard",
+        {},
+        "monitoring/grafana/dashboards/service.json",
+        "http_request_duration_seconds_bucket",
+        "latency_bucket",
+    ),
+    "terraform health path": (
+        "terraform",
+        {},
+        "infra/terraform/main.tf",
+        'health_path    = "/healthz"',
+        'health_path    = "/health"',
+    ),
+    "terraform target port": (
+        "terraform",
+        {},
+        "infra/terraform/alb.tf",
+        "port                 = local.app_port",
+        "port                 = 80",
+    ),
+    "terraform secret as env": (
+        "terraform",
+        {},
+        "infra/terraform/ecs.tf",
+        '{ name = "LOG_LEVEL"',
+        '{ name = "JWT_SECRET", value = "x" },\n      { name = "LOG_LEVEL"',
+    ),
+    "ci database url port": (
+        "ci",
+        {"database": "postgresql"},
+        ".github/workflows/ci.yml",
+        "@localhost:5432/",
+        "@localhost:5433/",
+    ),
+    "ci floating action tag": (
+        "ci",
+        {},
+        ".github/workflows/ci.yml",
+        "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
+        "actions/checkout@v4",
+    ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
 }
