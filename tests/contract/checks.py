@@ -1,0 +1,147 @@
+"""Assertions and a small client shared by the contract tests (nothing language-specific)."""
+
+from __future__ import annotations
+
+import http
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from tests.helpers.facts import CONTRACT
+
+PROBLEM_TYPE = "application/problem+json"
+# Reason phrases: RFC 9110's, plus the older names some frameworks still use.
+REASON_ALIASES = {
+    413: {"Content Too Large", "Payload Too Large", "Request Entity Too Large"},
+    422: {"Unprocessable Content", "Unprocessable Entity"},
+}
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE)
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+def describe(response: httpx.Response) -> str:
+    request = response.request
+    return (
+        f"{request.method} {request.url.raw_path.decode()} -> {response.status_code} "
+        f"{response.headers.get('content-type')!s} {response.text[:500]!r}"
+    )
+
+
+def reason_phrases(status: int) -> set[str]:
+    return REASON_ALIASES.get(status, {http.HTTPStatus(status).phrase})
+
+
+def assert_rfc3339(value, what: str) -> datetime:
+    assert isinstance(value, str) and RFC3339.match(value), (
+        f"{what} must be RFC 3339 with a UTC offset, got {value!r}"
+    )
+    parsed = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    assert parsed.utcoffset() is not None, f"{what} has no UTC offset: {value!r}"
+    return parsed
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict:
+    """`response` is an RFC 9457 problem document with `status`, shaped as the contract says."""
+    assert response.status_code == status, f"expected {status}: {describe(response)}"
+    content_type = response.headers.get("content-type", "")
+    assert content_type.split(";")[0].strip().lower() == PROBLEM_TYPE, (
+        f"expected Content-Type {PROBLEM_TYPE}: {describe(response)}"
+    )
+    body = response.json()
+    assert isinstance(body, dict), f"a problem document is a JSON object: {describe(response)}"
+    assert body.get("type") == "about:blank", f"problem type must be about:blank: {describe(response)}"
+    assert body.get("title") in reason_phrases(status), (
+        f"problem title must be the reason phrase {sorted(reason_phrases(status))}: {describe(response)}"
+    )
+    assert body.get("status") == status and isinstance(body.get("status"), int), (
+        f"problem status must be the number {status}: {describe(response)}"
+    )
+    assert isinstance(body.get("detail"), str) and body["detail"].strip(), (
+        f"problem detail must be a non-empty sentence: {describe(response)}"
+    )
+    if status == 422:
+        errors = body.get("errors")
+        assert isinstance(errors, list) and errors, (
+            f"a 422 carries a non-empty errors list: {describe(response)}"
+        )
+        for error in errors:
+            assert isinstance(error, dict), f"each error is an object: {describe(response)}"
+            assert isinstance(error.get("field"), str) and error["field"], (
+                f"error without field: {describe(response)}"
+            )
+            assert isinstance(error.get("message"), str) and error["message"], (
+                f"error without message: {describe(response)}"
+            )
+    return body
+
+
+def assert_unprocessable(response: httpx.Response, *fields: str) -> dict:
+    """A 422 problem whose errors name each of `fields`."""
+    body = assert_problem(response, 422)
+    named = {error["field"] for error in body["errors"]}
+    for field in fields:
+        assert field in named, (
+            f"errors[].field should name {field!r}, named {sorted(named)}: {describe(response)}"
+        )
+    return body
+
+
+def assert_unauthorized(response: httpx.Response) -> dict:
+    body = assert_problem(response, 401)
+    challenge = response.headers.get("www-authenticate", "")
+    assert challenge.split(" ")[0].split(",")[0].lower() == "bearer", (
+        f"a 401 carries WWW-Authenticate: Bearer, got {challenge!r}: {describe(response)}"
+    )
+    return body
+
+
+@dataclass
+class User:
+    id: str
+    email: str
+    password: str
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Api:
+    """The contract's API, spoken over HTTP with nothing but a base URL and the resource plural."""
+
+    def __init__(self, base_url: str, plural: str) -> None:
+        self.base_url = base_url
+        self.plural = plural
+        self.prefix = CONTRACT["api_prefix"]
+        self.collection = f"{self.prefix}/{plural}"
+        self.http = httpx.Client(base_url=base_url, timeout=15)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def item(self, item_id: str) -> str:
+        return f"{self.collection}/{item_id}"
+
+    def register(self, email: str, password: str) -> httpx.Response:
+        return self.http.post(f"{self.prefix}/auth/register", json={"email": email, "password": password})
+
+    def token(self, email: str, password: str) -> httpx.Response:
+        return self.http.post(f"{self.prefix}/auth/token", json={"email": email, "password": password})
+
+    def new_user(self) -> User:
+        email = f"learner-{uuid.uuid4().hex[:12]}@example.com"
+        password = "correct-horse-" + uuid.uuid4().hex[:8]
+        registered = self.register(email, password)
+        assert registered.status_code == 201, describe(registered)
+        issued = self.token(email, password)
+        assert issued.status_code == 200, describe(issued)
+        return User(registered.json()["id"], email, password, issued.json()["access_token"])
+
+    def create(self, user: User, **body) -> dict:
+        response = self.http.post(self.collection, json=body, headers=user.auth)
+        assert response.status_code == 201, describe(response)
+        return response.json()

@@ -1,0 +1,52 @@
+"""Fixtures of the black-box contract suite, parametrized over every enabled (language, database).
+
+`target` renders the project for one pair and starts what it needs; `service` is the running
+instance most tests talk to; `api` speaks the contract over HTTP. Tests that need other
+settings (production mode, no PORT, a failing database, SIGTERM) start their own instance
+through `target.start(...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.contract.checks import Api, User
+from tests.contract.targets import TARGETS, Target, lab
+from tests.helpers.service import RunningService
+
+
+@pytest.fixture(scope="session")
+def _lab_teardown() -> Iterator[None]:
+    yield
+    lab().close()
+
+
+@pytest.fixture(scope="session", params=TARGETS, ids=lambda spec: spec.id)
+def target(request, render, _lab_teardown) -> Iterator[Target]:
+    target = lab().target(request.param, render)
+    yield target
+    target.stop_all()
+
+
+@pytest.fixture
+def service(target: Target) -> RunningService:
+    return target.main()
+
+
+@pytest.fixture
+def api(service: RunningService, target: Target) -> Iterator[Api]:
+    client = Api(service.base_url, target.plural)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def owner(api: Api) -> User:
+    return api.new_user()
+
+
+@pytest.fixture
+def stranger(api: Api) -> User:
+    return api.new_user()

@@ -1,0 +1,222 @@
+"""The targets the one contract suite runs against: every enabled language x every enabled database.
+
+A Target is a rendered project plus what it needs to run (a PostgreSQL server for
+`postgresql`), and knows how to start instances of the service for it. The contract
+tests see only what a black box offers: a base URL, the resource plural, the JWT secret
+the service was started with, and how to (re)start the process with other settings.
+"""
+
+from __future__ import annotations
+
+import atexit
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.helpers.facts import CONTRACT, DATABASES, ENABLED_DATABASES, ENABLED_LANGUAGES, facts_for, naming
+from tests.helpers.servers import PostgresServer
+from tests.helpers.service import RunningService, start_service
+
+ENV = CONTRACT["env"]
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    language: str
+    database: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.language}-{self.database}"
+
+    @property
+    def answers(self) -> dict[str, str]:
+        return {"language": self.language, "database": self.database}
+
+
+TARGETS = [TargetSpec(language, database) for language in ENABLED_LANGUAGES for database in ENABLED_DATABASES]
+
+
+class Lab:
+    """Process-wide shared resources: one PostgreSQL cluster, one scratch directory, the targets."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="contract-suite-"))
+        self._postgres: PostgresServer | None = None
+        self._targets: dict[TargetSpec, Target] = {}
+        atexit.register(self.close)
+
+    def postgres(self) -> PostgresServer:
+        if self._postgres is None:
+            self._postgres = PostgresServer()
+        return self._postgres
+
+    def target(self, spec: TargetSpec, render: Callable[..., Path]) -> Target:
+        if spec not in self._targets:
+            self._targets[spec] = Target(spec, render(**spec.answers), self)
+        return self._targets[spec]
+
+    def close(self) -> None:
+        for target in self._targets.values():
+            target.stop_all()
+        if self._postgres is not None:
+            self._postgres.cleanup()
+            self._postgres = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_LAB: Lab | None = None
+
+
+def lab() -> Lab:
+    global _LAB
+    if _LAB is None:
+        _LAB = Lab()
+    return _LAB
+
+
+class Target:
+    def __init__(self, spec: TargetSpec, project_dir: Path, lab: Lab) -> None:
+        self.spec = spec
+        self.project_dir = project_dir
+        self.lab = lab
+        answers = yaml.safe_load((project_dir / ".copier-answers.yml").read_text())
+        self.project_slug = answers["project_slug"]
+        self.resource = answers["resource"]
+        self.plural = naming.pluralize(self.resource)
+        self.facts = facts_for(spec.language, self.project_slug)
+        self.database_facts = DATABASES[spec.database]
+        self.jwt_secret = "contract-" + secrets.token_hex(24)  # 57 characters
+        self.workdir = lab.workdir / spec.id
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._instances: list[RunningService] = []
+        self._main: RunningService | None = None
+
+    # -- configuration ------------------------------------------------------------------
+    def database_url(self, name: str) -> str:
+        """A fresh database for one instance (or one `make test` run)."""
+        if self.spec.database == "sqlite":
+            directory = self.workdir / f"db-{name}"
+            directory.mkdir(parents=True, exist_ok=True)
+            return f"sqlite:///{directory / 'app.db'}"
+        if self.spec.database == "postgresql":
+            return self.lab.postgres().create_database(f"{self.spec.language}_{name}".replace("-", "_"))
+        pytest.fail(f"the contract suite does not know how to provide a {self.spec.database} database yet")
+
+    def service_env(self, name: str, **overrides: str | None) -> dict[str, str | None]:
+        env: dict[str, str | None] = {
+            ENV["database_url"]: overrides.get(ENV["database_url"]) or self.database_url(name),
+            ENV["jwt_secret"]: self.jwt_secret,
+            ENV["app_env"]: "test",
+            ENV["log_level"]: "info",
+        }
+        env.update(overrides)
+        return env
+
+    # -- instances ------------------------------------------------------------------------
+    def start(
+        self,
+        name: str,
+        env: Mapping[str, str | None] | None = None,
+        *,
+        port: int | None = None,
+        wait: bool = True,
+    ) -> RunningService:
+        """Start one more instance. `env` is the complete contract environment (see service_env)."""
+        instance = start_service(
+            self.project_dir,
+            self.spec.language,
+            self.project_slug,
+            env if env is not None else self.service_env(name),
+            self.workdir / "logs",
+            port=port,
+            wait=wait,
+            name=name,
+        )
+        self._instances.append(instance)
+        return instance
+
+    def main(self) -> RunningService:
+        """The long-running instance most contract tests talk to (restarted if a test killed it)."""
+        if self._main is None or not self._main.alive():
+            self._main = self.start("main")
+        return self._main
+
+    def stop_all(self) -> None:
+        for instance in self._instances:
+            instance.stop()
+        self._instances.clear()
+        self._main = None
+
+    @contextmanager
+    def failing_dependency(self) -> Iterator[RunningService]:
+        """An instance whose database does not answer, as far as a black box can arrange it.
+
+        - postgresql: a dedicated cluster; the service starts on it (migrations applied,
+          /readyz checked to be 200 first), then the server is stopped.
+        - sqlite: the database path is a directory, which SQLite cannot open; migrations on
+          start are turned off (MIGRATE_ON_START=false) so the process can come up and report.
+        """
+        if self.spec.database == "postgresql":
+            server = PostgresServer()
+            try:
+                url = server.create_database("readiness")
+                instance = self.start(
+                    "readiness-pg", self.service_env("readiness", **{ENV["database_url"]: url})
+                )
+                response = httpx.get(instance.base_url + CONTRACT["readiness_path"], timeout=10)
+                assert response.status_code == 200, (
+                    f"GET /readyz with PostgreSQL up: expected 200, got {response.status_code} {response.text}"
+                )
+                server.stop("immediate")
+                yield instance
+                instance.stop()
+            finally:
+                server.cleanup()
+        elif self.spec.database == "sqlite":
+            directory = self.workdir / "db-is-a-directory"
+            directory.mkdir(parents=True, exist_ok=True)
+            env = self.service_env(
+                "readiness", **{ENV["database_url"]: f"sqlite:///{directory}", "MIGRATE_ON_START": "false"}
+            )
+            instance = self.start("readiness-sqlite", env)
+            yield instance
+            instance.stop()
+        else:
+            pytest.fail(f"no way to make a {self.spec.database} dependency fail is known to the suite")
+
+    def database_contents(self, instance: RunningService) -> str:
+        """Everything the instance's database holds, as text (gray-box checks only)."""
+        url = instance.env[ENV["database_url"]]
+        if self.spec.database == "sqlite":
+            path = Path(url.removeprefix("sqlite:///"))
+            files = [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-journal"))]
+            return "".join(f.read_bytes().decode("latin-1") for f in files if f.exists())
+        if self.spec.database == "postgresql":
+            return self.lab.postgres().dump(url.rsplit("/", 1)[1])
+        pytest.fail(f"no way to read a {self.spec.database} database is known to the suite")
+
+    def make_test_env(self) -> dict[str, str]:
+        """Environment for the generated project's own `make test`."""
+        env = {ENV["app_env"]: "test"}
+        if self.database_facts.get("server"):
+            env[ENV["database_url"]] = self.database_url("make-test")
+        return env
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

@@ -1,0 +1,61 @@
+"""Contract: every 4xx is an RFC 9457 problem document (one case per status the contract names)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.contract.checks import assert_problem, assert_unauthorized, assert_unprocessable
+
+pytestmark = pytest.mark.e2e
+
+
+def test_401_missing_token(api):
+    assert_unauthorized(api.http.post(api.collection, json={"name": "x"}))
+
+
+def test_403_not_the_owner(api, owner, stranger):
+    item = api.create(owner, name="owned")
+    assert_problem(api.http.delete(api.item(item["id"]), headers=stranger.auth), 403)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/no-such-route", "/api/v1/no-such-collection", "/api/v2/anything", "/api/v1/auth/nothing-here"],
+)
+def test_404_unknown_route(api, path):
+    assert_problem(api.http.get(f"{path}-{uuid.uuid4().hex[:6]}"), 404)
+
+
+def test_404_unknown_item(api):
+    assert_problem(api.http.get(api.item(str(uuid.uuid4()))), 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "where"),
+    [
+        ("DELETE", "collection"),
+        ("PUT", "collection"),
+        ("PATCH", "item"),
+        ("POST", "item"),
+        ("GET", "register"),
+    ],
+)
+def test_405_wrong_method(api, owner, method, where):
+    item = api.create(owner, name="method target")
+    path = {
+        "collection": api.collection,
+        "item": api.item(item["id"]),
+        "register": f"{api.prefix}/auth/register",
+    }[where]
+    assert_problem(api.http.request(method, path, json={"name": "x"}, headers=owner.auth), 405)
+
+
+def test_409_email_taken(api, owner):
+    assert_problem(api.register(owner.email, "another-password"), 409)
+
+
+def test_422_has_errors_with_field_and_message(api, owner):
+    body = assert_unprocessable(api.http.post(api.collection, json={"name": ""}, headers=owner.auth), "name")
+    assert all(isinstance(error["message"], str) for error in body["errors"])

@@ -1,0 +1,163 @@
+"""Contract: graceful SIGTERM under load, and production mode refusing a weak JWT secret."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.contract.checks import Api
+from tests.contract.targets import wait_until
+from tests.helpers.facts import CONTRACT
+from tests.helpers.service import port_is_open
+
+pytestmark = pytest.mark.e2e
+
+GRACE = CONTRACT["shutdown_grace_seconds"]
+ENV = CONTRACT["env"]
+
+
+def read_response(sock: socket.socket, timeout: float) -> tuple[int, dict[str, str], bytes]:
+    """One complete HTTP/1.1 response (Content-Length or chunked), or an AssertionError."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed before a complete response head: {data[:300]!r}"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {
+        k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)
+    }
+    if "content-length" in headers:
+        length = int(headers["content-length"])
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            assert chunk, f"connection closed with {len(rest)}/{length} body bytes"
+            rest += chunk
+        return status, headers, rest[:length]
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        while not rest.endswith(b"0\r\n\r\n"):
+            chunk = sock.recv(65536)
+            assert chunk, "connection closed inside a chunked body"
+            rest += chunk
+        return status, headers, rest
+    return status, headers, rest
+
+
+class InFlight:
+    """A request the server has started on (headers and half the body sent) before SIGTERM."""
+
+    def __init__(self, port: int, path: str, token: str, name: str) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        # A first, complete request proves the server has accepted this connection.
+        self.sock.sendall(f"GET {CONTRACT['health_path']} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        status, _, _ = read_response(self.sock, 10)
+        assert status == 200
+        self.body = json.dumps({"name": name, "description": "sent across a SIGTERM"}).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(self.body)}\r\n\r\n"
+        )
+        self.sock.sendall(head.encode() + self.body[:10])
+
+    def finish(self) -> tuple[int, bytes]:
+        self.sock.sendall(self.body[10:])
+        status, _, body = read_response(self.sock, GRACE)
+        self.sock.close()
+        return status, body
+
+
+def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
+    instance = target.start("sigterm")
+    api = Api(instance.base_url, target.plural)
+    user = api.new_user()
+    in_flight = [InFlight(instance.port, api.collection, user.token, f"in flight {i}") for i in range(4)]
+    time.sleep(0.3)
+
+    # Concurrent load on fresh connections until the server stops accepting.
+    stop_load = threading.Event()
+    statuses: list[int] = []
+    refused: list[str] = []
+
+    def load() -> None:
+        while not stop_load.is_set():
+            try:
+                with httpx.Client(base_url=instance.base_url, timeout=GRACE + 5) as client:
+                    statuses.append(client.get(api.collection, params={"limit": 5}).status_code)
+            except httpx.HTTPError as error:
+                refused.append(type(error).__name__)
+                time.sleep(0.05)
+
+    workers = [threading.Thread(target=load, daemon=True) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    time.sleep(1.0)
+    served_before = len(statuses)
+    signalled = time.monotonic()
+    instance.signal(signal.SIGTERM)
+    try:
+        # It stops accepting connections while the in-flight requests are still open.
+        assert wait_until(lambda: not port_is_open(instance.port), timeout=5, interval=0.05), (
+            "still accepting connections 5 s after SIGTERM"
+        )
+        assert instance.alive(), (
+            f"the process exited (code {instance.proc.returncode}) with requests still in flight\n"
+            + instance.output_tail()
+        )
+        for request in in_flight:
+            status, body = request.finish()
+            assert status == 201, f"an in-flight POST got {status} {body[:300]!r} after SIGTERM"
+        code = instance.wait_exit(max(0.1, GRACE - (time.monotonic() - signalled)))
+        elapsed = time.monotonic() - signalled
+    finally:
+        stop_load.set()
+        for worker in workers:
+            worker.join(timeout=GRACE + 10)
+        api.close()
+    assert code is not None, f"still running {GRACE} s after SIGTERM\n" + instance.output_tail()
+    assert code == 0, f"exit code {code} after SIGTERM (expected 0)\n" + instance.output_tail()
+    assert elapsed <= GRACE
+    assert served_before > 0, f"the load generator got no answer before SIGTERM: {refused[:5]}"
+    assert all(status < 500 for status in statuses), f"5xx answers during shutdown: {sorted(set(statuses))}"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [None, "", "only-thirty-one-characters-long"],
+    ids=["unset-so-development-default", "empty", "31-characters"],
+)
+def test_production_refuses_a_weak_jwt_secret_before_listening(target, secret):
+    assert secret is None or len(secret) < 32
+    env = target.service_env("production-weak", **{ENV["app_env"]: "production", ENV["jwt_secret"]: secret})
+    instance = target.start("production-weak", env, wait=False)
+    deadline = time.monotonic() + 90
+    listened = False
+    while instance.alive() and time.monotonic() < deadline:
+        listened = listened or port_is_open(instance.port, timeout=0.05)
+        time.sleep(0.02)
+    still_running = instance.alive()
+    code = instance.stop(timeout=5)
+    assert not listened, (
+        f"APP_ENV=production with JWT_SECRET={secret!r}: the service listened\n" + instance.output_tail()
+    )
+    assert not still_running, (
+        f"APP_ENV=production with JWT_SECRET={secret!r}: still running\n" + instance.output_tail()
+    )
+    assert code not in (0, None), f"exit code {code}: a refusal must not exit 0\n" + instance.output_tail()
+
+
+def test_production_starts_with_a_strong_secret(target):
+    env = target.service_env(
+        "production-strong", **{ENV["app_env"]: "production", ENV["jwt_secret"]: "s" * 16 + "t" * 16}
+    )
+    instance = target.start("production-strong", env)
+    assert httpx.get(instance.base_url + CONTRACT["health_path"], timeout=10).status_code == 200
+    assert instance.stop() == 0, instance.output_tail()
