@@ -29,7 +29,9 @@ def test_register_and_get_a_token(client: TestClient) -> None:
     assert body["email"] == "ada@example.com"
     assert "password" not in registered.text
 
-    token = client.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": PASSWORD})
+    token = client.post(
+        "/api/v1/auth/token", json={"email": "ada@example.com", "password": PASSWORD}
+    )
     assert token.status_code == 200
     payload = token.json()
     assert payload["token_type"] == "bearer"
@@ -86,15 +88,21 @@ def _bad_tokens(user_id: str) -> dict[str, str]:
         "malformed": "not.a.jwt",
         "garbage": "abc",
         "expired": jwt.encode(
-            {"sub": user_id, "iat": now - 1000, "exp": now - 100}, TEST_JWT_SECRET, algorithm="HS256"
+            {"sub": user_id, "iat": now - 1000, "exp": now - 100},
+            TEST_JWT_SECRET,
+            algorithm="HS256",
         ),
-        "wrong signature": jwt.encode(claims, "another-secret-of-at-least-32-chars!", algorithm="HS256"),
+        "wrong signature": jwt.encode(
+            claims, "another-secret-of-at-least-32-chars!", algorithm="HS256"
+        ),
         "other algorithm": jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS512"),
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.",
         "no exp": jwt.encode({"sub": user_id, "iat": now}, TEST_JWT_SECRET, algorithm="HS256"),
         "no sub": jwt.encode({"iat": now, "exp": now + 600}, TEST_JWT_SECRET, algorithm="HS256"),
         "unknown user": jwt.encode(
-            {**claims, "sub": "00000000-0000-0000-0000-000000000000"}, TEST_JWT_SECRET, algorithm="HS256"
+            {**claims, "sub": "00000000-0000-0000-0000-000000000000"},
+            TEST_JWT_SECRET,
+            algorithm="HS256",
         ),
     }
 

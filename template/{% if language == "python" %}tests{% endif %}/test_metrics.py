@@ -19,7 +19,9 @@ def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]]
     return samples
 
 
-def _value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+def _value(
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str
+) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
@@ -39,14 +41,19 @@ def test_requests_are_counted_by_route_template(
     route = RESOURCE_PATH + "/{id}"
     ok = {"method": "GET", "route": route, "status": "200"}
     missing = {"method": "GET", "route": route, "status": "404"}
-    assert _value(after, "http_requests_total", **ok) - _value(before, "http_requests_total", **ok) == 2
+    assert (
+        _value(after, "http_requests_total", **ok) - _value(before, "http_requests_total", **ok)
+        == 2
+    )
     assert (
         _value(after, "http_requests_total", **missing)
         - _value(before, "http_requests_total", **missing)
         == 1
     )
     health = {"method": "GET", "route": "/healthz", "status": "200"}
-    assert _value(after, "http_requests_total", **health) > _value(before, "http_requests_total", **health)
+    assert _value(after, "http_requests_total", **health) > _value(
+        before, "http_requests_total", **health
+    )
     assert _value(after, "http_request_duration_seconds_count", **ok) >= 2
     assert _value(after, "http_request_duration_seconds_bucket", **ok, le="+Inf") >= 2
     assert (("http_request_duration_seconds_sum", tuple(sorted(ok.items())))) in after

@@ -36,9 +36,7 @@ def test_create_get_update_delete(client: TestClient, make_user: UserFactory) ->
     assert fetched.status_code == 200
     assert fetched.json() == item
 
-    updated = client.put(
-        f"{RESOURCE_PATH}/{item['id']}", json={"name": "renamed"}, headers=auth
-    )
+    updated = client.put(f"{RESOURCE_PATH}/{item['id']}", json={"name": "renamed"}, headers=auth)
     assert updated.status_code == 200, updated.text
     assert updated.json()["name"] == "renamed"
     assert updated.json()["description"] == ""

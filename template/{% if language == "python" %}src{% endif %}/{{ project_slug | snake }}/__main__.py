@@ -75,7 +75,7 @@ def healthcheck() -> int:
     port = os.environ.get("PORT", "8000").strip() or "8000"
     url = f"http://127.0.0.1:{port}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - fixed local URL
+        with urllib.request.urlopen(url, timeout=3) as response:
             return 0 if response.status == 200 else 1
     except (urllib.error.URLError, OSError, ValueError):
         return 1
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         nargs="?",
         default="serve",
         choices=["serve", "healthcheck", "migrate"],
-        help="serve (default): run the HTTP service; healthcheck: probe it; migrate: upgrade the DB",
+        help="serve (default): run the service; healthcheck: probe it; migrate: upgrade the DB",
     )
     args = parser.parse_args(argv)
     commands = {"serve": serve, "healthcheck": healthcheck, "migrate": migrate}

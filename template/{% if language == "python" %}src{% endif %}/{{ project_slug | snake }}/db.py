@@ -13,7 +13,7 @@ from sqlalchemy.types import TypeDecorator
 
 
 def sqlalchemy_url(database_url: str) -> str:
-    """The contract's `postgresql://...` or `sqlite:///...` as a SQLAlchemy URL (psycopg 3 driver)."""
+    """The contract's `postgresql://...` or `sqlite:///...` as a SQLAlchemy URL (psycopg 3)."""
     for prefix in ("postgresql://", "postgres://"):
         if database_url.startswith(prefix):
             return "postgresql+psycopg://" + database_url[len(prefix) :]

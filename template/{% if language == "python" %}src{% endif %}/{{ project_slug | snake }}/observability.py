@@ -36,7 +36,7 @@ error_log = logging.getLogger("error")
 def request_id_from(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _REQUEST_ID_RE.match(candidate):
                 return candidate
             break
@@ -46,13 +46,13 @@ def request_id_from(scope: Scope) -> str:
 def route_template(scope: Scope, routes: list[BaseRoute]) -> str:
     """The matched route's template (`/api/v1/things/{id}`), or `unmatched`."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    path: object = getattr(route, "path", None)
     if isinstance(path, str):
         return path
     partial: str | None = None
     for candidate in routes:
         match, _ = candidate.matches(scope)
-        candidate_path = getattr(candidate, "path", None)
+        candidate_path: object = getattr(candidate, "path", None)
         if not isinstance(candidate_path, str):
             continue
         if match == Match.FULL:

@@ -34,9 +34,7 @@ def readyz(request: Request) -> Any:
             connection.execute(text("SELECT 1"))
     except Exception:
         log.warning("readiness check failed: database", exc_info=True)
-        return problem_response(
-            503, "The database does not answer.", checks={"database": "fail"}
-        )
+        return problem_response(503, "The database does not answer.", checks={"database": "fail"})
     return Readiness(checks={"database": "ok"})
 
 
