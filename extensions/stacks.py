@@ -180,13 +180,24 @@ DATABASES = {
 }
 
 
+def _fill(value, names: dict[str, str]):
+    """Replace `{package}` and `{slug}` in every string of a facts value (nested lists and dicts too)."""
+    if isinstance(value, str):
+        for key, name in names.items():
+            value = value.replace("{" + key + "}", name)
+        return value
+    if isinstance(value, list):
+        return [_fill(item, names) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, names) for key, item in value.items()}
+    return value
+
+
 def facts_for(language: str, project_slug: str = "service") -> dict:
     """The merged facts of one stack: its own row plus the shared contract.
 
-    Commands name the project's package or binary as `{package}` (snake case)
-    or `{slug}`; they are filled in here so every file shows the same command.
+    Facts name the project's package or binary as `{package}` (snake case) or
+    `{slug}`; they are filled in here so every file shows the same command.
     """
-    row = STACKS.get(language, {})
     names = {"package": re.sub(r"[^a-z0-9]+", "_", project_slug.lower()).strip("_"), "slug": project_slug}
-    commands = {name: command.format(**names) for name, command in row.get("commands", {}).items()}
-    return {"key": language, **CONTRACT, **row, "commands": commands}
+    return {"key": language, **CONTRACT, **_fill(STACKS.get(language, {}), names)}
