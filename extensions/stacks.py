@@ -44,13 +44,13 @@ STACKS = {
         "build_image": "python:3.13.5-slim-bookworm",
         "runtime_image": "python:3.13.5-slim-bookworm",
         "commands": {
-            "install": "uv sync --frozen",
+            "install": "uv sync --frozen --all-extras",
             "build": "uv build --wheel",
-            "test": "uv run --frozen pytest",
+            "test": "uv run --frozen --all-extras pytest",
             "lint": "uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen mypy",
             "format": "uv run --frozen ruff format . && uv run --frozen ruff check --fix .",
-            "run": "uv run --frozen python -m {package}",
-            "migrate": "uv run --frozen alembic upgrade head",
+            "run": "uv run --frozen --all-extras python -m {package}",
+            "migrate": "uv run --frozen --all-extras alembic upgrade head",
             # Inside the image, where there is no curl: exits 0 when the health path answers 200.
             "healthcheck": "python -m {package} healthcheck",
         },

@@ -6,8 +6,8 @@ from __future__ import annotations
 from alembic import command, context
 from alembic.config import Config
 
-from . import models
-from .db import ensure_sqlite_dir, is_sqlite, make_engine
+from . import models  # noqa: F401 - the models register their tables on Base.metadata
+from .db import Base, ensure_sqlite_dir, is_sqlite, make_engine
 from .settings import Settings
 
 SCRIPT_LOCATION = f"{__package__}:migrations"
@@ -41,7 +41,7 @@ def run_migrations_online() -> None:
         with engine.connect() as connection:
             context.configure(
                 connection=connection,
-                target_metadata=models.Base.metadata,
+                target_metadata=Base.metadata,
                 render_as_batch=is_sqlite(database_url),
             )
             with context.begin_transaction():
