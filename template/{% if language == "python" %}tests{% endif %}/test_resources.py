@@ -92,7 +92,7 @@ def test_list_is_paginated_oldest_first(client: TestClient, auth: AuthHeaders) -
     ],
 )
 def test_list_rejects_bad_pagination(
-    client: TestClient, params: dict[str, object], field: str
+    client: TestClient, params: dict[str, int | str], field: str
 ) -> None:
     response = client.get(RESOURCE_PATH, params=params)
     assert response.status_code == 422

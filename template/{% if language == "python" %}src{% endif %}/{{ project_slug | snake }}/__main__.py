@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import urllib.error
 import urllib.request
-
-from pydantic import ValidationError
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from .logs import configure_logging
-from .settings import Settings
+
+if TYPE_CHECKING:  # imported lazily: signal handlers go in before the heavy imports
+    from .settings import Settings
 
 SHUTDOWN_GRACE_SECONDS = 8  # the contract allows 10; leave room for the process to exit
 
@@ -20,6 +23,10 @@ log = logging.getLogger("service")
 
 
 def _load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from .settings import Settings
+
     try:
         return Settings()
     except ValidationError as exc:
@@ -33,7 +40,23 @@ def _env_log_level() -> str:
     return level if level in {"debug", "info", "warning", "error"} else "info"
 
 
+def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def serve() -> int:
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal once its own
+    # handlers are gone; these handlers turn that into a clean exit (code 0), as the contract asks;
+    # a signal during start-up (migrations) exits cleanly too.
+    previous = {sig: signal.signal(sig, _exit_cleanly) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return _serve()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve() -> int:
     configure_logging(_env_log_level())
     settings = _load_settings()
     configure_logging(settings.log_level)
