@@ -85,9 +85,9 @@ STACKS = {
                 "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/",
                 # Manifest and lockfile first: the dependency layer is cached until they change.
                 "COPY pyproject.toml uv.lock ./",
-                "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-project",
+                "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --all-extras --no-install-project",
                 "COPY . .",
-                "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-editable",
+                "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --all-extras --no-editable",
             ],
             # Paths copied from the build stage into the same path of the runtime stage.
             "artifacts": ["/app/.venv"],
