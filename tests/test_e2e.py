@@ -1,0 +1,55 @@
+"""End to end: every enabled (language, database) renders into a project whose own `make test` passes.
+
+The generated project's tests run with DATABASE_URL pointing at a real PostgreSQL server for
+`postgresql`. The black-box contract suite (tests/contract/) then starts the service for the
+same targets and checks it: `pytest tests/test_e2e.py tests/contract` runs both; the targets,
+rendered projects, installs and PostgreSQL server are shared (tests/contract/targets.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.contract.targets import TARGETS, Target, lab
+from tests.helpers.facts import CONTRACT
+from tests.helpers.service import base_env, install, run_command
+from tests.helpers.tools import require
+
+pytestmark = pytest.mark.e2e
+
+MAKE_TEST_TIMEOUT = 900
+
+
+@pytest.fixture(scope="module", params=TARGETS, ids=lambda spec: spec.id)
+def e2e_target(request, render) -> Iterator[Target]:
+    yield lab().target(request.param, render)
+
+
+def test_generated_make_test_passes(e2e_target: Target):
+    make = require("make")
+    target = e2e_target
+    install(target.project_dir, target.spec.language, target.project_slug)
+    env = target.make_test_env()
+    started = time.monotonic()
+    result = run_command(f"{make} test", target.project_dir, base_env(**env), MAKE_TEST_TIMEOUT)
+    took = time.monotonic() - started
+    assert result.returncode == 0, (
+        f"`make test` of the generated {target.spec.id} project failed (exit {result.returncode}, {took:.0f}s):\n"
+        f"{result.stdout[-12000:]}"
+    )
+    assert " passed" in result.stdout, f"`make test` ran no test:\n{result.stdout[-3000:]}"
+    if target.database_facts.get("server"):
+        # The project's tests really used the server, not a fallback.
+        url = env[CONTRACT["env"]["database_url"]]
+        tables = (
+            lab()
+            .postgres()
+            .psql(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+                url.rsplit("/", 1)[1],
+            )
+        )
+        assert int(tables.strip()) > 0, f"`make test` left no table in {url}: it did not use DATABASE_URL"
