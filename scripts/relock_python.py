@@ -78,7 +78,7 @@ def main() -> int:
         lock_path = project / "uv.lock"
         if LOCK_TEMPLATE.exists() and not args.upgrade:
             lock_path.write_text(to_lock(LOCK_TEMPLATE.read_text()))
-        command = ["uv", "lock", "--python", "3.11"]
+        command = ["uv", "lock"]
         if args.check:
             command.append("--check")
         if args.upgrade:
