@@ -585,7 +585,7 @@ MUTATIONS = {
         "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
         "actions/checkout@v4",
     ),
-    "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
+    "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen --all-extras python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
 }
 
