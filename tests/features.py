@@ -6,13 +6,47 @@ feature shows as "not offered yet"; the template disables that choice.
 
 from __future__ import annotations
 
+STATIC = r"^tests/test_static_checks\.py::"
+
 FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     (
-        "Questions validated, unfinished choices disabled with a reason",
+        "Questions validated; unfinished choices disabled with a reason",
         {"python": [r"^tests/test_questions\.py::"]},
     ),
     (
-        "Defaults and every enabled choice render with no template residue",
+        "Defaults and every enabled choice render, no template residue",
         {"python": [r"^tests/test_render\.py::"]},
+    ),
+    (
+        "Generated `make test` passes (SQLite)",
+        {"python": [r"^tests/test_e2e\.py::.*\[python-sqlite\]"]},
+    ),
+    (
+        "Generated `make test` passes against a real PostgreSQL",
+        {"python": [r"^tests/test_e2e\.py::.*\[python-postgresql\]"]},
+    ),
+    (
+        "Service contract suite passes (SQLite): probes, metrics, CRUD, problem details, JWT, logs, SIGTERM",
+        {"python": [r"^tests/contract/.*\[python-sqlite"]},
+    ),
+    (
+        "Service contract suite passes against a real PostgreSQL",
+        {"python": [r"^tests/contract/.*\[python-postgresql"]},
+    ),
+    ("Dockerfile passes hadolint", {"python": [STATIC + r"test_hadolint"]}),
+    ("CI workflow passes actionlint", {"python": [STATIC + r"test_actionlint"]}),
+    ("compose.yaml matches the compose spec", {"python": [STATIC + r"test_compose"]}),
+    ("Terraform is `terraform fmt` clean and parses", {"python": [STATIC + r"test_terraform"]}),
+    (
+        "Prometheus config and rules pass promtool; alert unit tests pass",
+        {"python": [STATIC + r"test_promtool"]},
+    ),
+    (
+        "Port, health and metrics paths agree across Dockerfile, compose, Prometheus, Terraform, CI, Makefile",
+        {"python": [r"^tests/test_wiring\.py::"]},
+    ),
+    (
+        "Real Prometheus scrapes the service; every alert and dashboard query evaluates on real series",
+        {"python": [r"^tests/test_prometheus_live\.py::"]},
     ),
 ]
