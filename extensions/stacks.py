@@ -23,6 +23,7 @@ CONTRACT = {
     "metric_duration": "http_request_duration_seconds",
     "unmatched_route": "unmatched",
     "env": {
+        "host": "HOST",
         "port": "PORT",
         "database_url": "DATABASE_URL",
         "jwt_secret": "JWT_SECRET",

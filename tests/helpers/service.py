@@ -294,6 +294,8 @@ def start_service(
         child_env.pop(key, None)
     for key in ("JWT_TTL_SECONDS", "MIGRATE_ON_START"):
         child_env.pop(key, None)
+    # Tests keep every server they start on loopback.
+    child_env[names["host"]] = "127.0.0.1"
     if port is None:
         port = free_port()
     if port:

@@ -81,7 +81,7 @@ def _serve() -> int:
 
     uvicorn.run(
         create_app(settings),
-        host="0.0.0.0",  # noqa: S104 - a container service listens on every interface
+        host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
+    # All interfaces by default, as a container needs; tests and laptops may narrow it to loopback.
+    host: str = "0.0.0.0"  # noqa: S104
     port: int = Field(default=8000, ge=1, le=65535)
     app_env: AppEnv = "development"
     database_url: str = "sqlite:///./data/app.db"
