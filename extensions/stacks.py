@@ -52,6 +52,8 @@ STACKS = {
             "format": "uv run --frozen ruff format . && uv run --frozen ruff check --fix .",
             "run": "uv run --frozen --all-extras python -m {package}",
             "migrate": "uv run --frozen --all-extras alembic upgrade head",
+            # Exits non-zero when the committed lockfile no longer matches the manifest.
+            "lock_check": "uv lock --check",
             # Inside the image, where there is no curl: exits 0 when the health path answers 200.
             "healthcheck": "python -m {package} healthcheck",
         },

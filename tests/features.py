@@ -33,6 +33,10 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         "Service contract suite passes against a real PostgreSQL",
         {"python": [r"^tests/contract/.*\[python-postgresql"]},
     ),
+    (
+        "Committed lockfile matches the manifest; one lockfile serves every database",
+        {"python": [r"^tests/test_lockfiles\.py::.*\[python\]"]},
+    ),
     ("Dockerfile passes hadolint", {"python": [STATIC + r"test_hadolint"]}),
     ("CI workflow passes actionlint", {"python": [STATIC + r"test_actionlint"]}),
     ("compose.yaml matches the compose spec", {"python": [STATIC + r"test_compose"]}),
