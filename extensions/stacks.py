@@ -8,6 +8,7 @@ import this module too, and check the rendered files against it.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # What every service honours, whatever its language (docs/contract.md).
@@ -196,6 +197,9 @@ def _fill(value, names: dict[str, str]):
     return value
 
 
+# Copier builds a render context for every file and path name; the facts of one
+# answer set are computed once and shared (read-only) by all of them.
+@functools.cache
 def facts_for(language: str, project_slug: str = "service") -> dict:
     """The merged facts of one stack: its own row plus the shared contract.
 
