@@ -461,11 +461,20 @@ def check_ci(project: Path, answers: dict) -> None:
         assert "services" not in jobs["test"]
 
     image_steps = jobs["image"]["steps"]
-    (build,) = [s for s in image_steps if s.get("uses", "").startswith("docker/build-push-action@")]
-    assert build["with"]["file"] == "Dockerfile"
+    build, push = [s for s in image_steps if s.get("uses", "").startswith("docker/build-push-action@")]
+    assert build["with"]["file"] == push["with"]["file"] == "Dockerfile"
+    assert build["with"]["load"] is True and "push" not in build["with"], "the first build is local, for the smoke test"
     repo = f"ghcr.io/{full['repository_owner'].lower()}/{full['project_slug']}"
-    assert all(tag.startswith(repo + ":") for tag in build["with"]["tags"].strip().splitlines())
-    assert "refs/heads/main" in build["with"]["push"], "images are pushed from main only"
+    assert all(tag.startswith(repo + ":") for tag in push["with"]["tags"].strip().splitlines())
+    assert "refs/heads/main" in push["if"], "images are pushed from main only"
+
+    # The smoke test runs the image just built, publishes the stack's port and probes the health path.
+    (smoke,) = [s for s in image_steps if s.get("name", "").startswith("Smoke-test")]
+    words = shlex.split(smoke["run"].replace("\\\n", " "))
+    assert words[:3] == ["docker", "run", "-d"]
+    assert words[words.index("-p") + 1] == f"{stack['port']}:{stack['port']}"
+    assert build["with"]["tags"] in words, "the smoke test runs the image the build step tagged"
+    assert f"http://localhost:{stack['port']}{CONTRACT['health_path']}" in words
 
     terraform = jobs["terraform"]
     assert terraform["defaults"]["run"]["working-directory"] == "infra/terraform"
@@ -585,6 +594,8 @@ MUTATIONS = {
         "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
         "actions/checkout@v4",
     ),
+    "ci smoke test port": ("ci", {}, ".github/workflows/ci.yml", "-p 8000:8000", "-p 8080:8000"),
+    "ci smoke test path": ("ci", {}, ".github/workflows/ci.yml", "localhost:8000/healthz", "localhost:8000/health"),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen --all-extras python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
 }
