@@ -35,6 +35,9 @@ def _rejects(tmp_path: Path, message: str, **data) -> None:
     ("answers", "message"),
     [
         ({"project_name": "!!!"}, "Use at least one letter or digit"),
+        ({"project_name": "Two\nlines"}, "Keep the name to one line"),
+        ({"description": "   "}, "Give one sentence"),
+        ({"description": "first\nsecond"}, "Keep the description to one line"),
         ({"project_slug": "My_Service"}, "lowercase letters, digits and '-'"),
         ({"project_slug": "9lives"}, "starting with a letter"),
         ({"project_slug": "service-"}, "not ending with '-'"),
