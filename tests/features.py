@@ -26,6 +26,10 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         {"python": [r"^tests/test_e2e\.py::.*\[python-postgresql\]"]},
     ),
     (
+        "Generated `make lint` passes (linter, formatter check, type checker)",
+        {"python": [r"^tests/test_e2e\.py::test_generated_make_lint_passes\[python-"]},
+    ),
+    (
         "Service contract suite passes (SQLite): probes, metrics, CRUD, problem details, JWT, logs, SIGTERM",
         {"python": [r"^tests/contract/.*\[python-sqlite"]},
     ),
