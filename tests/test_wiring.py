@@ -463,7 +463,9 @@ def check_ci(project: Path, answers: dict) -> None:
     image_steps = jobs["image"]["steps"]
     build, push = [s for s in image_steps if s.get("uses", "").startswith("docker/build-push-action@")]
     assert build["with"]["file"] == push["with"]["file"] == "Dockerfile"
-    assert build["with"]["load"] is True and "push" not in build["with"], "the first build is local, for the smoke test"
+    assert build["with"]["load"] is True and "push" not in build["with"], (
+        "the first build is local, for the smoke test"
+    )
     repo = f"ghcr.io/{full['repository_owner'].lower()}/{full['project_slug']}"
     assert all(tag.startswith(repo + ":") for tag in push["with"]["tags"].strip().splitlines())
     assert "refs/heads/main" in push["if"], "images are pushed from main only"
@@ -595,7 +597,13 @@ MUTATIONS = {
         "actions/checkout@v4",
     ),
     "ci smoke test port": ("ci", {}, ".github/workflows/ci.yml", "-p 8000:8000", "-p 8080:8000"),
-    "ci smoke test path": ("ci", {}, ".github/workflows/ci.yml", "localhost:8000/healthz", "localhost:8000/health"),
+    "ci smoke test path": (
+        "ci",
+        {},
+        ".github/workflows/ci.yml",
+        "localhost:8000/healthz",
+        "localhost:8000/health",
+    ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen --all-extras python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
 }
