@@ -26,8 +26,8 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         {"python": [r"^tests/test_e2e\.py::.*\[python-postgresql\]"]},
     ),
     (
-        "Generated `make lint` passes (linter, formatter check, type checker)",
-        {"python": [r"^tests/test_e2e\.py::test_generated_make_lint_passes\[python-"]},
+        "Generated `make lint` (linter, formatter check, type checker) and `make build` pass",
+        {"python": [r"^tests/test_e2e\.py::test_generated_make_lint_and_build_pass\[python-"]},
     ),
     (
         "Service contract suite passes (SQLite): probes, metrics, CRUD, problem details, JWT, logs, SIGTERM",

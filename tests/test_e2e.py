@@ -56,13 +56,14 @@ def test_generated_make_test_passes(e2e_target: Target):
         assert int(inserted.strip()) > 0, f"`make test` inserted no row in {url}: it did not use DATABASE_URL"
 
 
-def test_generated_make_lint_passes(e2e_target: Target):
-    """The generated project passes its own linters, formatter check and type checker (`make lint`)."""
+@pytest.mark.parametrize("target_name", ["lint", "build"])
+def test_generated_make_lint_and_build_pass(e2e_target: Target, target_name: str):
+    """The generated project passes its own linters and type checker, and builds its artifact."""
     make = require("make")
     target = e2e_target
     install(target.project_dir, target.spec.language, target.project_slug)
-    result = run_command(f"{make} lint", target.project_dir, base_env(), MAKE_TEST_TIMEOUT)
+    result = run_command(f"{make} {target_name}", target.project_dir, base_env(), MAKE_TEST_TIMEOUT)
     assert result.returncode == 0, (
-        f"`make lint` of the generated {target.spec.id} project failed (exit {result.returncode}):\n"
+        f"`make {target_name}` of the generated {target.spec.id} project failed (exit {result.returncode}):\n"
         f"{result.stdout[-12000:]}"
     )

@@ -490,7 +490,7 @@ def check_ci(project: Path, answers: dict) -> None:
 def check_makefile(project: Path, answers: dict) -> None:
     stack, _db, _full = _facts(project, answers)
     rules = makefile_rules(project / "Makefile")
-    for target in ("run", "test", "lint", "format", "migrate", "install"):
+    for target in ("run", "test", "lint", "format", "migrate", "install", "build"):
         assert rules.get(target) == [stack["commands"][target]], f"make {target} runs the facts' command"
     assert rules.get("up") == ["docker compose up --build -d"]
     assert rules.get("down") == ["docker compose down"]
