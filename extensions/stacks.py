@@ -112,7 +112,16 @@ STACKS = {
             "cmd": ["python", "-m", "{package}"],
         },
         "dependabot_ecosystem": "uv",
-        "gitignore": [".venv/", "__pycache__/", "*.py[cod]", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/", ".coverage", "dist/"],
+        "gitignore": [
+            ".venv/",
+            "__pycache__/",
+            "*.py[cod]",
+            ".pytest_cache/",
+            ".mypy_cache/",
+            ".ruff_cache/",
+            ".coverage",
+            "dist/",
+        ],
     },
     "typescript": {
         "label": "TypeScript",

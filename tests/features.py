@@ -26,6 +26,10 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         {"python": [r"^tests/test_e2e\.py::.*\[python-postgresql\]"]},
     ),
     (
+        "Generated `make test` passes with other resource and project names (irregular plurals, long slugs)",
+        {"python": [r"^tests/test_e2e\.py::test_generated_make_test_passes_with_other_names\[.*python"]},
+    ),
+    (
         "Generated `make lint` (linter, formatter check, type checker) and `make build` pass",
         {"python": [r"^tests/test_e2e\.py::test_generated_make_lint_and_build_pass\[python-"]},
     ),

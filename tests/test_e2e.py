@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.contract.targets import TARGETS, Target, lab
-from tests.helpers.facts import CONTRACT
+from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES
 from tests.helpers.service import base_env, install, run_command
 from tests.helpers.tools import require
 
@@ -67,3 +67,22 @@ def test_generated_make_lint_and_build_pass(e2e_target: Target, target_name: str
         f"`make {target_name}` of the generated {target.spec.id} project failed (exit {result.returncode}):\n"
         f"{result.stdout[-12000:]}"
     )
+
+
+# Names that exercise every naming filter: an irregular plural, an -ies plural, a multi-word slug.
+RENAMED = [
+    {"resource": "person", "project_slug": "people-api"},
+    {"resource": "category", "project_slug": "shop-catalogue-service"},
+]
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+@pytest.mark.parametrize("names", RENAMED, ids=lambda names: names["resource"])
+def test_generated_make_test_passes_with_other_names(render, language, names):
+    """The resource and project names flow through code, routes and tests, not just the defaults."""
+    make = require("make")
+    project = render(language=language, **names)
+    install(project, language, names["project_slug"])
+    result = run_command(f"{make} test", project, base_env(), MAKE_TEST_TIMEOUT)
+    assert result.returncode == 0, f"`make test` with {names} failed:\n{result.stdout[-12000:]}"
+    assert " passed" in result.stdout
