@@ -45,6 +45,10 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         "Committed lockfile matches the manifest; one lockfile serves every database",
         {"python": [r"^tests/test_lockfiles\.py::.*\[python\]"]},
     ),
+    (
+        "Dockerfile played stage by stage (no Docker engine): non-root image from build artifacts only, HEALTHCHECK passes, probes answer, SIGTERM exits 0",
+        {"python": [r"^tests/test_image\.py::.*\[python\]"]},
+    ),
     ("Dockerfile passes hadolint", {"python": [STATIC + r"test_hadolint"]}),
     ("CI workflow passes actionlint", {"python": [STATIC + r"test_actionlint"]}),
     ("compose.yaml matches the compose spec", {"python": [STATIC + r"test_compose"]}),

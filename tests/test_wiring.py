@@ -19,6 +19,7 @@ import hcl2
 import pytest
 import yaml
 
+from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
 from tests.helpers.facts import CONTRACT, DATABASES, facts_for, naming
 
 
@@ -27,59 +28,6 @@ def load_yaml(path: Path):
 
 
 # --- Dockerfile ---------------------------------------------------------------------
-
-
-def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) in order; comments dropped, continuation lines joined."""
-    instructions: list[tuple[str, str]] = []
-    pending = ""
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not pending and (not line or line.startswith("#")):
-            continue
-        if pending and line.startswith("#"):
-            continue
-        if line.endswith("\\"):
-            pending += line[:-1].rstrip() + " "
-            continue
-        full = (pending + line).strip()
-        pending = ""
-        keyword, _, args = full.partition(" ")
-        instructions.append((keyword.upper(), args.strip()))
-    assert not pending, f"{path}: a continuation line runs past the end of the file"
-    return instructions
-
-
-def dockerfile_stages(path: Path) -> list[dict]:
-    """One dict per stage: {'from': image, 'name': alias, 'instructions': [...]}."""
-    stages: list[dict] = []
-    for keyword, args in dockerfile_instructions(path):
-        if keyword == "FROM":
-            parts = args.split()
-            parts = [p for p in parts if not p.startswith("--")]
-            name = parts[2] if len(parts) >= 3 and parts[1].upper() == "AS" else None
-            stages.append({"from": parts[0], "name": name, "instructions": []})
-        else:
-            assert stages, f"{path}: {keyword} before the first FROM"
-            stages[-1]["instructions"].append((keyword, args))
-    return stages
-
-
-def env_pairs(args: str) -> dict[str, str]:
-    """ENV key=value [key=value ...] (the only form the template writes)."""
-    pairs = {}
-    for token in shlex.split(args):
-        key, sep, value = token.partition("=")
-        assert sep, f"ENV {args!r}: use the key=value form"
-        pairs[key] = value
-    return pairs
-
-
-def healthcheck_command(args: str) -> list[str]:
-    """The exec-form command of `HEALTHCHECK [--options] CMD [...]`."""
-    _options, sep, command = args.partition("CMD ")
-    assert sep, f"HEALTHCHECK {args!r} has no CMD"
-    return json.loads(command)
 
 
 # --- Terraform ---------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""The Dockerfile agrees with the service: its stages, played on this machine, give an image that runs.
+
+No Docker engine is available, so tests/helpers/dockerfile.py plays the stages on the host: the
+build stage's RUN steps run for real, the runtime stage holds only the artifacts it copies, and
+the service starts from the image's CMD as the image's non-root USER, with the image's ENV and
+WORKDIR. Its HEALTHCHECK must pass, its EXPOSEd port must answer the probes, and SIGTERM (the
+STOPSIGNAL) must stop it cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers.dockerfile import emulate
+from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, facts_for
+from tests.helpers.tools import require
+
+pytestmark = pytest.mark.e2e
+
+SLUG = "backend-roadmap-service"
+
+
+def _host_env() -> dict[str, str]:
+    """Build on system paths only, so the non-root runtime user can read every interpreter and tool."""
+    tools = {str(Path(require(tool)).parent) for tool in ("go", "uv")}
+    path = ":".join(["/usr/local/bin", "/usr/bin", "/bin", *sorted(tools)])
+    keep = {
+        key: os.environ[key]
+        for key in ("HOME", "LANG", "GOPATH", "GOMODCACHE", "GOCACHE")
+        if key in os.environ
+    }
+    # The image's interpreter must be one the runtime user can read: pyenv's lives under /root,
+    # and uv would prefer it, so point uv (ignored by other stacks) at the system one.
+    system_python = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or "python3"
+    return {**keep, "PATH": path, "UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": system_python}
+
+
+@pytest.fixture
+def image_root():
+    # Not pytest's tmp_path: the runtime user must be able to traverse it.
+    root = Path(tempfile.mkdtemp(prefix="image-", dir="/tmp"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_image_built_from_the_dockerfile_serves_the_contract_probes(render, language, image_root):
+    project = render(language=language)
+    stack = facts_for(language, SLUG)
+    image = emulate(project / "Dockerfile", project, image_root, stack["docker"]["workdir"], _host_env())
+
+    context_files = {path.name for path in project.rglob("*") if path.is_file()}
+    leaked = [
+        path
+        for path in image.root.rglob("*")
+        if path.is_file() and path.name in {"Dockerfile", stack["paths"]["manifest"]}
+    ]
+    assert not leaked, f"the runtime stage holds build inputs: {leaked}"
+    assert context_files, "empty project"
+
+    port = image.env[CONTRACT["env"]["port"]]
+    assert image.expose == [port], "the image EXPOSEs the port its ENV makes the service listen on"
+    assert image.user is not None and image.user[0] != 0, "the image runs as a non-root user"
+
+    env = {
+        **image.env,
+        CONTRACT["env"]["host"]: "127.0.0.1",  # tests keep servers on loopback
+        CONTRACT["env"]["jwt_secret"]: secrets.token_urlsafe(48),
+    }
+    log = image.root / "service.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            image.command(image.cmd),
+            cwd=image.workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        healthy = False
+        while time.monotonic() < deadline and process.poll() is None:
+            check = subprocess.run(
+                image.command(image.healthcheck), cwd=image.workdir, env=env, capture_output=True, check=False
+            )
+            if check.returncode == 0:
+                healthy = True
+                break
+            time.sleep(0.5)
+        assert healthy, f"the image's HEALTHCHECK never passed:\n{log.read_text()[-4000:]}"
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(base + CONTRACT["health_path"]).status_code == 200
+        ready = httpx.get(base + CONTRACT["readiness_path"])
+        assert ready.status_code == 200, f"readiness in the image: {ready.text}\n{log.read_text()[-4000:]}"
+        assert CONTRACT["metric_requests"] in httpx.get(base + CONTRACT["metrics_path"]).text
+
+        process.send_signal(getattr(signal, image.stopsignal))
+        assert process.wait(timeout=CONTRACT["shutdown_grace_seconds"]) == 0, log.read_text()[-4000:]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
