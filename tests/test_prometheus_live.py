@@ -16,7 +16,7 @@ import yaml
 
 from tests.contract.checks import Api
 from tests.contract.targets import Target, TargetSpec, lab, wait_until
-from tests.helpers.facts import CONTRACT
+from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES
 from tests.helpers.servers import PrometheusServer
 from tests.helpers.service import RunningService
 
@@ -42,11 +42,10 @@ PROMQL_WORDS = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def live(
-    render, default_project, tmp_path_factory
-) -> Iterator[tuple[Target, RunningService, PrometheusServer, str]]:
-    answers = yaml.safe_load((default_project / ".copier-answers.yml").read_text())
+@pytest.fixture(scope="module", params=ENABLED_LANGUAGES)
+def live(request, render, tmp_path_factory) -> Iterator[tuple[Target, RunningService, PrometheusServer, str]]:
+    """Each enabled language's service on its default database, scraped by a real Prometheus."""
+    answers = yaml.safe_load((render(language=request.param) / ".copier-answers.yml").read_text())
     target = lab().target(TargetSpec(answers["language"], answers["database"]), render)
     project = target.project_dir
     source = project / PROMETHEUS_YML

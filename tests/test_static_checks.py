@@ -1,6 +1,6 @@
 """Static checks of the generated ops files with the tools their ecosystems use.
 
-For the defaults, PostgreSQL and no Grafana: YAML parses; promtool checks the config and
+For every enabled language, alone and with each server database, and without Grafana: YAML parses; promtool checks the config and
 rules and runs the alert unit tests; hadolint lints the Dockerfile; actionlint the
 workflow; the compose file validates against the compose-spec schema; Terraform is
 `fmt`-clean and parses as HCL. Missing tools fail with an install hint, never skip.
@@ -19,13 +19,8 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.tools import require
-
-ANSWER_SETS = {
-    "defaults": {},
-    "postgresql": {"database": "postgresql"},
-    "no-grafana": {"grafana": False},
-}
 
 COMPOSE_GO_MODULE = "github.com/compose-spec/compose-go/v2@v2.16.2"
 

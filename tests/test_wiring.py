@@ -19,6 +19,7 @@ import hcl2
 import pytest
 import yaml
 
+from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
 from tests.helpers.facts import CONTRACT, DATABASES, facts_for, naming
 
@@ -131,12 +132,6 @@ def contract_metric_names(contract: dict) -> set[str]:
 # =========================================================================================
 # The checks: each takes a rendered project and its answers, and raises AssertionError.
 # =========================================================================================
-
-ANSWER_SETS = {
-    "defaults": {},
-    "postgresql": {"database": "postgresql"},
-    "no-grafana": {"grafana": False},
-}
 
 
 def _facts(project: Path, answers: dict) -> tuple[dict, dict, dict]:

@@ -1,0 +1,14 @@
+"""The answer sets the static and wiring checks render: every enabled language on its own and
+with each server database, plus the optional-file toggles on the defaults."""
+
+from __future__ import annotations
+
+from tests.helpers.facts import DATABASES, ENABLED_DATABASES, ENABLED_LANGUAGES
+
+ANSWER_SETS: dict[str, dict] = {}
+for _language in ENABLED_LANGUAGES:
+    ANSWER_SETS[_language] = {"language": _language}
+    for _database in ENABLED_DATABASES:
+        if DATABASES[_database]["server"]:
+            ANSWER_SETS[f"{_language}-{_database}"] = {"language": _language, "database": _database}
+ANSWER_SETS["no-grafana"] = {"grafana": False}
