@@ -21,28 +21,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers.dockerfile import emulate
+from tests.helpers.dockerfile import emulate, host_build_env
 from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, facts_for
-from tests.helpers.tools import require
 
 pytestmark = pytest.mark.e2e
 
 SLUG = "backend-roadmap-service"
-
-
-def _host_env() -> dict[str, str]:
-    """Build on system paths only, so the non-root runtime user can read every interpreter and tool."""
-    tools = {str(Path(require(tool)).parent) for tool in ("go", "uv")}
-    path = ":".join(["/usr/local/bin", "/usr/bin", "/bin", *sorted(tools)])
-    keep = {
-        key: os.environ[key]
-        for key in ("HOME", "LANG", "GOPATH", "GOMODCACHE", "GOCACHE")
-        if key in os.environ
-    }
-    # The image's interpreter must be one the runtime user can read: pyenv's lives under /root,
-    # and uv would prefer it, so point uv (ignored by other stacks) at the system one.
-    system_python = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or "python3"
-    return {**keep, "PATH": path, "UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": system_python}
 
 
 @pytest.fixture
@@ -58,7 +42,7 @@ def image_root():
 def test_image_built_from_the_dockerfile_serves_the_contract_probes(render, language, image_root):
     project = render(language=language)
     stack = facts_for(language, SLUG)
-    image = emulate(project / "Dockerfile", project, image_root, stack["docker"]["workdir"], _host_env())
+    image = emulate(project / "Dockerfile", project, image_root, stack["docker"]["workdir"], host_build_env())
 
     context_files = {path.name for path in project.rglob("*") if path.is_file()}
     leaked = [

@@ -236,3 +236,18 @@ def emulate(dockerfile: Path, context: Path, root: Path, workdir: str, host_env:
     for directory in image.writable:
         _chown_tree(directory, image.user)
     return image
+
+
+def host_build_env() -> dict[str, str]:
+    """Build on system paths only, so the non-root runtime user can read every interpreter and tool."""
+    tools = {str(Path(require(tool)).parent) for tool in ("go", "uv")}
+    path = ":".join(["/usr/local/bin", "/usr/bin", "/bin", *sorted(tools)])
+    keep = {
+        key: os.environ[key]
+        for key in ("HOME", "LANG", "GOPATH", "GOMODCACHE", "GOCACHE")
+        if key in os.environ
+    }
+    # The image's interpreter must be one the runtime user can read: pyenv's lives under /root,
+    # and uv would prefer it, so point uv (ignored by other stacks) at the system one.
+    system_python = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or "python3"
+    return {**keep, "PATH": path, "UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": system_python}
