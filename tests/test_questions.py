@@ -6,12 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from copier import run_copy
 
 from tests.helpers.facts import DATABASES, STACKS, TEMPLATE_ROOT
-
-COPIER_YML = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+from tests.helpers.questions import QUESTIONS, choices
 
 
 def _copy(tmp_path: Path, **data) -> None:
@@ -60,19 +58,8 @@ def test_invalid_free_text_is_rejected_with_the_fix(tmp_path, answers, message):
     _rejects(tmp_path, message, **answers)
 
 
-def _disabled_choices() -> list[tuple[str, str, str]]:
-    """(question, value, reason) for every choice copier.yml disables."""
-    found = []
-    for question, spec in COPIER_YML.items():
-        if question.startswith("_") or not isinstance(spec, dict):
-            continue
-        for choice in (spec.get("choices") or {}).values():
-            if isinstance(choice, dict) and choice.get("validator"):
-                found.append((question, choice["value"], choice["validator"]))
-    return found
-
-
-DISABLED = _disabled_choices()
+# (question, value, reason) for every choice copier.yml disables.
+DISABLED = [(question, value, reason) for question, value, reason in choices() if reason]
 
 
 def test_unimplemented_rows_of_the_facts_table_are_disabled_choices():
@@ -96,9 +83,7 @@ def test_unimplemented_toggle_is_refused(tmp_path, toggle):
 
 
 def test_every_question_has_help_and_a_default():
-    for question, spec in COPIER_YML.items():
-        if question.startswith("_"):
-            continue
+    for question, spec in QUESTIONS.items():
         assert spec.get("help"), f"{question} has no help text"
         assert "default" in spec, f"{question} has no default"
 
@@ -114,4 +99,4 @@ def test_defaults_match_the_brief():
         "cloud": "aws",
         "resource": "note",
     }
-    assert {key: COPIER_YML[key]["default"] for key in expected} == expected
+    assert {key: QUESTIONS[key]["default"] for key in expected} == expected

@@ -8,28 +8,25 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers.facts import CONTRACT, TEMPLATE_ROOT, facts_for, naming
-
-COPIER_YML = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+from tests.helpers.facts import CONTRACT, facts_for, naming
+from tests.helpers.questions import QUESTIONS, choices
 
 # Our own context names; Prometheus, Grafana and GitHub use `{{ }}` too, so only these count as residue.
 _RESIDUE = re.compile(r"\{%|\{\{-?\s*(project_|stack|db\b|db\.|contract|resource|databases|stacks|_copier)")
 
 
 def _enabled_choices() -> list[tuple[str, object]]:
-    """Every (question, value) a learner can pick, booleans included."""
-    found = []
-    for question, spec in COPIER_YML.items():
-        if question.startswith("_") or not isinstance(spec, dict):
-            continue
-        for choice in (spec.get("choices") or {}).values():
-            value, disabled = (
-                (choice["value"], choice.get("validator")) if isinstance(choice, dict) else (choice, None)
-            )
-            if not disabled and value != spec["default"]:
-                found.append((question, value))
-        if spec.get("type") == "bool" and not spec.get("validator"):
-            found.append((question, not spec["default"]))
+    """Every non-default (question, value) a learner can pick, booleans included."""
+    found = [
+        (question, value)
+        for question, value, disabled in choices()
+        if not disabled and value != QUESTIONS[question]["default"]
+    ]
+    found += [
+        (question, not spec["default"])
+        for question, spec in QUESTIONS.items()
+        if spec.get("type") == "bool" and not spec.get("validator")
+    ]
     return found
 
 
@@ -76,7 +73,7 @@ def test_each_enabled_choice_renders(render, question, value):
 
 def test_answers_file_records_every_question(default_project):
     answers = yaml.safe_load((default_project / ".copier-answers.yml").read_text())
-    questions = {key for key in COPIER_YML if not key.startswith("_")}
+    questions = set(QUESTIONS)
     assert questions <= set(answers), questions - set(answers)
     assert "_src_path" in answers and "_commit" in answers
 
