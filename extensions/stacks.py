@@ -133,7 +133,72 @@ STACKS = {
         "label": "Go",
         "enabled": False,
         "disabled_reason": "Go is planned (issue #3) but not implemented yet.",
+        "language_version": "1.26",
+        "min_language_version": "1.26",
+        "framework": "net/http",
+        "package_manager": "go modules",
         "port": 8080,
+        "build_image": "golang:1.26.8-bookworm",
+        "runtime_image": "gcr.io/distroless/static-debian12:nonroot",
+        "commands": {
+            "install": "go mod download",
+            "build": "CGO_ENABLED=0 go build -trimpath -o bin/{slug} ./cmd/{slug}",
+            # `go test` prints no summary word; the echo runs only when every package passed.
+            "test": "go test ./... && echo 'go test: every package passed'",
+            # What the toolchain ships: vet, and gofmt listing no file (no `$` so make and CI
+            # run the same line). CI may add golangci-lint with the project's .golangci.yml.
+            "lint": "go vet ./... && ! gofmt -l . | grep .",
+            "format": "gofmt -w .",
+            # Built, then exec'd: `go run` would not pass SIGTERM on to the service.
+            "run": "sh -c 'go build -o bin/{slug} ./cmd/{slug} && exec ./bin/{slug}'",
+            "migrate": "go run ./cmd/{slug} migrate",
+            "lock_check": "go mod tidy -diff",
+            # Inside the image (distroless: no shell, no curl): exits 0 when /healthz answers 200.
+            "healthcheck": "/app/bin/{slug} healthcheck",
+        },
+        "paths": {
+            "manifest": "go.mod",
+            "lockfile": "go.sum",
+            "source": "internal",
+            "tests": "internal",
+        },
+        "ci_setup": [
+            {
+                "name": "Set up Go",
+                "uses": "actions/setup-go@d35c59abb061a4a6fb18e82ac0862c26744d6ab5",
+                "version_comment": "v5.5.0",
+                "with": {"go-version-file": "go.mod", "cache-dependency-path": "go.sum"},
+            },
+        ],
+        "docker": {
+            "workdir": "/app",
+            "build_env": {
+                "CGO_ENABLED": "0",
+                "GOTOOLCHAIN": "local",
+            },
+            # RUN steps use paths relative to the workdir; one static binary comes out.
+            "build_steps": [
+                "COPY go.mod go.sum ./",
+                "RUN --mount=type=cache,target=/go/pkg/mod go mod download",
+                "COPY . .",
+                "RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build"
+                " go build -trimpath -o bin/{slug} ./cmd/{slug} && mkdir -p data",
+            ],
+            # Directories copied whole into the runtime stage: the binary's and SQLite's.
+            "artifacts": ["/app/bin", "/app/data"],
+            "runtime_env": {},
+            # Distroless has no shell: nothing to run; its `nonroot` user is 65532.
+            "runtime_steps": [],
+            "user": "65532:65532",
+            "cmd": ["/app/bin/{slug}"],
+        },
+        "dependabot_ecosystem": "gomod",
+        "gitignore": [
+            "bin/",
+            "*.test",
+            "*.out",
+            "coverage.*",
+        ],
     },
     "java": {
         "label": "Java",
