@@ -131,8 +131,7 @@ STACKS = {
     },
     "go": {
         "label": "Go",
-        "enabled": False,
-        "disabled_reason": "Go is planned (issue #3) but not implemented yet.",
+        "enabled": True,
         "language_version": "1.26",
         "min_language_version": "1.26",
         "framework": "net/http",
