@@ -42,6 +42,8 @@ STACKS = {
         "min_language_version": "3.11",
         "framework": "FastAPI",
         "package_manager": "uv",
+        # What a learner installs to run `make run` and `make test` (shown in the generated README).
+        "prerequisites": "Python 3.11+ and [uv](https://docs.astral.sh/uv/)",
         "port": 8000,
         "build_image": "python:3.13.5-slim-bookworm",
         "runtime_image": "python:3.13.5-slim-bookworm",
@@ -138,6 +140,7 @@ STACKS = {
         "min_language_version": "1.26",
         "framework": "net/http",
         "package_manager": "go modules",
+        "prerequisites": "[Go](https://go.dev/dl/) 1.26+",
         "port": 8080,
         "build_image": "golang:1.26.8-bookworm",
         "runtime_image": "gcr.io/distroless/static-debian12:nonroot",
