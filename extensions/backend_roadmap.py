@@ -59,4 +59,5 @@ class NameFilters(Extension):
             pluralize=naming.pluralize,
             slug_problem=naming.slug_problem,
             resource_problem=naming.resource_problem,
+            unsupported_with=stacks.unsupported_reason,
         )

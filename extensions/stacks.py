@@ -229,12 +229,15 @@ DATABASES = {
     "sqlite": {
         "label": "SQLite (embedded)",
         "enabled": True,
+        # The languages whose service implements this database.
+        "languages": ["python", "go"],
         "server": False,
         "default_url": "sqlite:///./data/app.db",
     },
     "postgresql": {
         "label": "PostgreSQL",
         "enabled": True,
+        "languages": ["python", "go"],
         "server": True,
         "image": "postgres:17.2-alpine",
         "port": 5432,
@@ -250,16 +253,33 @@ DATABASES = {
     "mysql": {
         "label": "MySQL",
         "enabled": False,
+        "languages": [],
         "disabled_reason": "MySQL is planned (issue #4) but not implemented yet.",
         "server": True,
     },
     "mongodb": {
         "label": "MongoDB",
         "enabled": False,
+        "languages": [],
         "disabled_reason": "MongoDB is planned (issue #4) but not implemented yet.",
         "server": True,
     },
 }
+
+
+def unsupported_reason(database: str, language: str) -> str:
+    """Why `database` cannot be chosen with `language` ('' when it can): copier.yml's validator."""
+    row = DATABASES[database]
+    if not row["enabled"]:
+        return row["disabled_reason"]
+    if language not in row["languages"]:
+        label = STACKS.get(language, {}).get("label", language)
+        return (
+            f"{row['label']} is not implemented for {label} yet; it works with: "
+            + ", ".join(STACKS[key]["label"] for key in row["languages"])
+            + "."
+        )
+    return ""
 
 
 def _fill(value, names: dict[str, str]):

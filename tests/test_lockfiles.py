@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.helpers.facts import ENABLED_DATABASES, ENABLED_LANGUAGES, facts_for
+from tests.helpers.facts import ENABLED_LANGUAGES, databases_for, facts_for
 from tests.helpers.tools import require
 
 
@@ -37,6 +37,6 @@ def test_one_lockfile_serves_every_database(render, language):
     lockfile = facts_for(language)["paths"]["lockfile"]
     locks = {
         database: (render(language=language, database=database) / lockfile).read_text()
-        for database in ENABLED_DATABASES
+        for database in databases_for(language)
     }
     assert len(set(locks.values())) == 1, f"{lockfile} differs between databases {sorted(locks)}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from copier import run_copy
 
-from tests.helpers.facts import DATABASES, STACKS, TEMPLATE_ROOT
+from tests.helpers.facts import DATABASES, ENABLED_LANGUAGES, STACKS, SUPPORTED, TEMPLATE_ROOT
 from tests.helpers.questions import QUESTIONS, choices
 
 
@@ -67,7 +67,20 @@ def test_unimplemented_rows_of_the_facts_table_are_disabled_choices():
     for key, row in STACKS.items():
         assert (("language", key) in disabled) != row["enabled"], key
     for key, row in DATABASES.items():
-        assert (("database", key) in disabled) != row["enabled"], key
+        # A database some enabled language lacks must be guarded by the per-language validator.
+        offered_to_all = row["enabled"] and set(ENABLED_LANGUAGES) <= set(row["languages"])
+        assert (("database", key) in disabled) != offered_to_all, key
+
+
+@pytest.mark.parametrize(
+    ("language", "database"), [(lang, db) for lang in ENABLED_LANGUAGES for db in DATABASES]
+)
+def test_a_database_is_offered_exactly_with_the_languages_that_implement_it(tmp_path, language, database):
+    if (language, database) in SUPPORTED:
+        _copy(tmp_path, language=language, database=database)
+        assert (tmp_path / "out" / ".copier-answers.yml").is_file()
+    else:
+        _rejects(tmp_path, "not implemented", language=language, database=database)
 
 
 @pytest.mark.parametrize(("question", "value", "reason"), DISABLED, ids=[f"{q}={v}" for q, v, _ in DISABLED])

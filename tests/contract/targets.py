@@ -22,7 +22,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.helpers.facts import CONTRACT, DATABASES, ENABLED_DATABASES, ENABLED_LANGUAGES, facts_for, naming
+from tests.helpers.facts import CONTRACT, DATABASES, SUPPORTED, facts_for, naming
 from tests.helpers.servers import PostgresServer
 from tests.helpers.service import RunningService, start_service
 
@@ -43,7 +43,7 @@ class TargetSpec:
         return {"language": self.language, "database": self.database}
 
 
-TARGETS = [TargetSpec(language, database) for language in ENABLED_LANGUAGES for database in ENABLED_DATABASES]
+TARGETS = [TargetSpec(language, database) for language, database in SUPPORTED]
 
 
 class Lab:

@@ -3,12 +3,12 @@ with each server database, plus the optional-file toggles on the defaults."""
 
 from __future__ import annotations
 
-from tests.helpers.facts import DATABASES, ENABLED_DATABASES, ENABLED_LANGUAGES
+from tests.helpers.facts import DATABASES, ENABLED_LANGUAGES, databases_for
 
 ANSWER_SETS: dict[str, dict] = {}
 for _language in ENABLED_LANGUAGES:
     ANSWER_SETS[_language] = {"language": _language}
-    for _database in ENABLED_DATABASES:
+    for _database in databases_for(_language):
         if DATABASES[_database]["server"]:
             ANSWER_SETS[f"{_language}-{_database}"] = {"language": _language, "database": _database}
 ANSWER_SETS["no-grafana"] = {"grafana": False}

@@ -26,3 +26,12 @@ DATABASES = stacks.DATABASES
 ENABLED_LANGUAGES = [key for key, row in STACKS.items() if row["enabled"]]
 ENABLED_DATABASES = [key for key, row in DATABASES.items() if row["enabled"]]
 facts_for = stacks.facts_for
+
+
+def databases_for(language: str) -> list[str]:
+    """The enabled databases the language's service implements."""
+    return [key for key in ENABLED_DATABASES if language in DATABASES[key]["languages"]]
+
+
+# Every (language, database) a learner can choose.
+SUPPORTED = [(language, database) for language in ENABLED_LANGUAGES for database in databases_for(language)]
