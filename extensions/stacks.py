@@ -39,7 +39,6 @@ STACKS = {
         "label": "Python",
         "enabled": True,
         "language_version": "3.13",
-        "min_language_version": "3.11",
         "framework": "FastAPI",
         "package_manager": "uv",
         # What a learner installs to run `make run` and `make test` (shown in the generated README).
@@ -115,7 +114,6 @@ STACKS = {
             # Exec form of the process the image runs (the healthcheck is commands.healthcheck).
             "cmd": ["python", "-m", "{package}"],
         },
-        "dependabot_ecosystem": "uv",
         "gitignore": [
             ".venv/",
             "__pycache__/",
@@ -137,7 +135,6 @@ STACKS = {
         "label": "Go",
         "enabled": True,
         "language_version": "1.26",
-        "min_language_version": "1.26",
         "framework": "net/http",
         "package_manager": "go modules",
         "prerequisites": "[Go](https://go.dev/dl/) 1.26+",
@@ -196,7 +193,6 @@ STACKS = {
             "user": "65532:65532",
             "cmd": ["/app/bin/{slug}"],
         },
-        "dependabot_ecosystem": "gomod",
         "gitignore": [
             "bin/",
             "*.test",
