@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from copier import run_copy
+from report import Report
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 COPIER = Path(sys.executable).with_name("copier")
@@ -55,23 +56,29 @@ def _median_ms(render: Callable[[Path, Path], None], template: Path, runs: int, 
     return statistics.median(timings) * 1000
 
 
+NAME = "render"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--record", action="store_true", help=f"also write benchmarks/results/{NAME}.txt")
     args = parser.parse_args()
+    report = Report(NAME, args.record)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         floor_template = _empty_template(workdir / "floor")
         _in_process(floor_template, workdir / "warm")  # imports and extension loader, once
-        print(f"median of {args.runs} runs each")
+        report.line(f"median of {args.runs} runs each")
         for label, render in (("copier copy command", _cli), ("render in a warm process", _in_process)):
             floor = _median_ms(render, floor_template, args.runs, workdir)
             default = _median_ms(render, TEMPLATE_ROOT, args.runs, workdir)
-            print(
+            report.line(
                 f"{label:26} empty template {floor:6.0f} ms   default project {default:6.0f} ms   "
                 f"ratio {default / floor:.2f}"
             )
-    print("target: the copier copy command of the default project within 2x of the empty template's")
+    report.line("target: the copier copy command of the default project within 2x of the empty template's")
+    report.close()
 
 
 if __name__ == "__main__":

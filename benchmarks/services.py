@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 from copier import run_copy
+from report import Report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -126,24 +127,30 @@ def bench(language: str, runs: int, seconds: int) -> dict[str, float]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+NAME = "services"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="repetitions per figure (median reported)")
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     parser.add_argument("languages", nargs="*", default=ENABLED_LANGUAGES)
+    parser.add_argument("--record", action="store_true", help=f"also write benchmarks/results/{NAME}.txt")
     args = parser.parse_args()
+    report = Report(NAME, args.record)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is required: apt-get install wrk")
-    print(
+    report.line(
         f"median of {args.runs} runs; wrk -t2 -c32 for {args.seconds}s each, loopback, {os.cpu_count()} cores"
     )
-    print(f"{'stack':10} {'cold start':>12} {'GET /healthz':>16} {'GET list (20)':>16}")
+    report.line(f"{'stack':10} {'cold start':>12} {'GET /healthz':>16} {'GET list (20)':>16}")
     for language in args.languages:
         figures = bench(language, args.runs, args.seconds)
-        print(
+        report.line(
             f"{language:10} {figures['cold_start_ms']:9.0f} ms {figures['healthz_rps']:12.0f} r/s "
             f"{figures['list_rps']:12.0f} r/s"
         )
+    report.close()
 
 
 if __name__ == "__main__":
