@@ -248,10 +248,27 @@ DATABASES = {
     },
     "mysql": {
         "label": "MySQL",
+        # Implemented for Go (MySQL 8.4 / MariaDB); not offered yet, see disabled_reason.
         "enabled": False,
-        "languages": [],
+        "languages": ["go"],
         "disabled_reason": "MySQL is planned (issue #4) but not implemented yet.",
         "server": True,
+        "image": "mysql:8.4.7",
+        "port": 3306,
+        "user_env": "MYSQL_USER",
+        "password_env": "MYSQL_PASSWORD",
+        "db_env": "MYSQL_DATABASE",
+        # Further variables the image needs (rendered as is in compose and CI).
+        "extra_env": {"MYSQL_RANDOM_ROOT_PASSWORD": "yes"},
+        "data_dir": "/var/lib/mysql",
+        "healthcheck": [
+            "CMD-SHELL",
+            "mysqladmin ping -h 127.0.0.1 -u $${MYSQL_USER} -p$${MYSQL_PASSWORD} --silent",
+        ],
+        "url_scheme": "mysql",
+        "rds_engine": "mysql",
+        "rds_engine_version": "8.4",
+        "rds_family": "mysql8.4",
     },
     "mongodb": {
         "label": "MongoDB",

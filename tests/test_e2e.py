@@ -1,9 +1,9 @@
 """End to end: every enabled (language, database) renders into a project whose own `make test` passes.
 
-The generated project's tests run with DATABASE_URL pointing at a real PostgreSQL server for
-`postgresql`. The black-box contract suite (tests/contract/) then starts the service for the
+The generated project's tests run with DATABASE_URL pointing at a real server for
+`postgresql` (PostgreSQL) and `mysql` (MariaDB). The black-box contract suite (tests/contract/) then starts the service for the
 same targets and checks it: `pytest tests/test_e2e.py tests/contract` runs both; the targets,
-rendered projects, installs and PostgreSQL server are shared (tests/contract/targets.py).
+rendered projects, installs and database servers are shared (tests/contract/targets.py).
 """
 
 from __future__ import annotations
@@ -49,15 +49,8 @@ def test_generated_make_test_passes(e2e_target: Target):
         # The project's tests really used the server, not a fallback. They may clean up after
         # themselves, so look at what the server counted, not at what is left.
         url = env[CONTRACT["env"]["database_url"]]
-        inserted = (
-            lab()
-            .postgres()
-            .psql(
-                "SELECT tup_inserted FROM pg_stat_database WHERE datname = current_database()",
-                url.rsplit("/", 1)[1],
-            )
-        )
-        assert int(inserted.strip()) > 0, f"`make test` inserted no row in {url}: it did not use DATABASE_URL"
+        inserted = target.rows_inserted(url)
+        assert inserted > 0, f"`make test` inserted no row in {url}: it did not use DATABASE_URL"
 
 
 @pytest.mark.parametrize("target_name", ["lint", "build"])

@@ -1,7 +1,7 @@
 """The targets the one contract suite runs against: every enabled language x every enabled database.
 
 A Target is a rendered project plus what it needs to run (a PostgreSQL server for
-`postgresql`), and knows how to start instances of the service for it. The contract
+`postgresql`, a MariaDB server for `mysql`), and knows how to start instances of the service for it. The contract
 tests see only what a black box offers: a base URL, the resource plural, the JWT secret
 the service was started with, and how to (re)start the process with other settings.
 """
@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from tests.helpers.facts import CONTRACT, DATABASES, SUPPORTED, facts_for, naming
-from tests.helpers.servers import PostgresServer
+from tests.helpers.servers import MariaDBServer, PostgresServer
 from tests.helpers.service import RunningService, start_service
 
 ENV = CONTRACT["env"]
@@ -47,11 +47,12 @@ TARGETS = [TargetSpec(language, database) for language, database in SUPPORTED]
 
 
 class Lab:
-    """Process-wide shared resources: one PostgreSQL cluster, one scratch directory, the targets."""
+    """Process-wide shared resources: one PostgreSQL cluster, one MariaDB server, one scratch directory, the targets."""
 
     def __init__(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="contract-suite-"))
         self._postgres: PostgresServer | None = None
+        self._mariadb: MariaDBServer | None = None
         self._targets: dict[TargetSpec, Target] = {}
         atexit.register(self.close)
 
@@ -59,6 +60,11 @@ class Lab:
         if self._postgres is None:
             self._postgres = PostgresServer()
         return self._postgres
+
+    def mariadb(self) -> MariaDBServer:
+        if self._mariadb is None:
+            self._mariadb = MariaDBServer()
+        return self._mariadb
 
     def target(self, spec: TargetSpec, render: Callable[..., Path]) -> Target:
         if spec not in self._targets:
@@ -71,6 +77,9 @@ class Lab:
         if self._postgres is not None:
             self._postgres.cleanup()
             self._postgres = None
+        if self._mariadb is not None:
+            self._mariadb.cleanup()
+            self._mariadb = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -110,6 +119,8 @@ class Target:
             return f"sqlite:///{directory / 'app.db'}"
         if self.spec.database == "postgresql":
             return self.lab.postgres().create_database(f"{self.spec.language}_{name}".replace("-", "_"))
+        if self.spec.database == "mysql":
+            return self.lab.mariadb().create_database(f"{self.spec.language}_{name}".replace("-", "_"))
         pytest.fail(f"the contract suite does not know how to provide a {self.spec.database} database yet")
 
     def service_env(self, name: str, **overrides: str | None) -> dict[str, str | None]:
@@ -161,13 +172,13 @@ class Target:
     def failing_dependency(self) -> Iterator[RunningService]:
         """An instance whose database does not answer, as far as a black box can arrange it.
 
-        - postgresql: a dedicated cluster; the service starts on it (migrations applied,
+        - postgresql, mysql: a dedicated server; the service starts on it (migrations applied,
           /readyz checked to be 200 first), then the server is stopped.
         - sqlite: the database path is a directory, which SQLite cannot open; migrations on
           start are turned off (MIGRATE_ON_START=false) so the process can come up and report.
         """
-        if self.spec.database == "postgresql":
-            server = PostgresServer()
+        if self.spec.database in ("postgresql", "mysql"):
+            server = PostgresServer() if self.spec.database == "postgresql" else MariaDBServer()
             try:
                 url = server.create_database("readiness")
                 instance = self.start(
@@ -175,7 +186,7 @@ class Target:
                 )
                 response = httpx.get(instance.base_url + CONTRACT["readiness_path"], timeout=10)
                 assert response.status_code == 200, (
-                    f"GET /readyz with PostgreSQL up: expected 200, got {response.status_code} {response.text}"
+                    f"GET /readyz with {self.spec.database} up: expected 200, got {response.status_code} {response.text}"
                 )
                 server.stop("immediate")
                 yield instance
@@ -203,7 +214,27 @@ class Target:
             return "".join(f.read_bytes().decode("latin-1") for f in files if f.exists())
         if self.spec.database == "postgresql":
             return self.lab.postgres().dump(url.rsplit("/", 1)[1])
+        if self.spec.database == "mysql":
+            return self.lab.mariadb().dump(url.rsplit("/", 1)[1])
         pytest.fail(f"no way to read a {self.spec.database} database is known to the suite")
+
+    def rows_inserted(self, url: str) -> int:
+        """Rows written on the server through `url`'s database (or its user), since the server started.
+
+        The generated tests may work in databases or schemas of their own and drop them; this
+        counts what the server saw, not what is left.
+        """
+        database = url.rsplit("/", 1)[1]
+        if self.spec.database == "postgresql":
+            inserted = self.lab.postgres().psql(
+                "SELECT tup_inserted FROM pg_stat_database WHERE datname = current_database()", database
+            )
+            return int(inserted.strip())
+        if self.spec.database == "mysql":
+            return self.lab.mariadb().rows_inserted(database)
+        pytest.fail(
+            f"no way to count the rows written to a {self.spec.database} database is known to the suite"
+        )
 
     def make_test_env(self) -> dict[str, str]:
         """Environment for the generated project's own `make test`."""

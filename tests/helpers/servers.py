@@ -4,9 +4,12 @@
   pg_ctl on a free port, listening on 127.0.0.1 only (no Unix socket outside its directory).
   initdb refuses to run as root; as root the cluster belongs to an unprivileged system user
   (`pgtest`, created when missing) and every PostgreSQL binary runs through `runuser`.
+- MariaDB (for `mysql`): Debian's mariadb-server, a datadir made with mariadb-install-db in a
+  temporary directory, mariadbd on a free port bound to 127.0.0.1 (its socket inside that
+  directory), run as the same unprivileged user as PostgreSQL when the suite runs as root.
 - Prometheus: the Debian binary with a temporary storage directory, on 127.0.0.1.
 
-Both are stopped at teardown and, as a last resort, when the interpreter exits.
+All are stopped at teardown and, as a last resort, when the interpreter exits.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import atexit
 import contextlib
 import os
 import pwd
+import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -162,6 +167,152 @@ class PostgresServer:
             [*self.prefix, pg_dump, "-h", str(self.data), "-p", str(self.port), "-U", PG_SUPERUSER, database]
         )
         return result.stdout
+
+
+class MariaDBServer:
+    """One MariaDB server; `create_database(name)` hands out a database and a user of its own.
+
+    Each user may also create and drop `test_%` databases (the generated Go tests make a fresh
+    one per test). The server runs with user statistics on, so `rows_inserted` can tell whether
+    a user's tests really wrote rows, even in databases that were dropped since.
+    """
+
+    ROOT_PASSWORD = "contract-suite-root-password"
+
+    def __init__(self) -> None:
+        self.mariadbd = require("mariadbd")
+        self.client = require("mariadb")
+        self.prefix = _unprivileged_prefix()
+        self.root = Path(tempfile.mkdtemp(prefix="contract-mariadb-"))
+        self.data = self.root / "data"
+        self.socket = self.root / "mariadb.sock"
+        self.log_path = self.root / "server.log"
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self._databases: set[str] = set()
+        self._root_password: str | None = None
+        os.chmod(self.root, 0o755)
+        if self.prefix:
+            shutil.chown(self.root, PG_USER, PG_USER)
+        install_db = shutil.which("mariadb-install-db") or require("mysql_install_db")
+        _run(
+            [
+                *self.prefix, install_db, "--no-defaults", f"--datadir={self.data}",
+                "--auth-root-authentication-method=normal", "--skip-test-db",
+            ]
+        )  # fmt: skip
+        atexit.register(self.cleanup)
+        self.start()
+        # Only root@localhost (through the socket), and with a password: no anonymous or
+        # password-less accounts on the TCP port.
+        self.sql(
+            "DELETE FROM mysql.global_priv WHERE NOT ((User = 'root' AND Host = 'localhost') OR User = 'mariadb.sys');"
+            f" FLUSH PRIVILEGES; ALTER USER 'root'@'localhost' IDENTIFIED BY '{self.ROOT_PASSWORD}'"
+        )
+        self._root_password = self.ROOT_PASSWORD
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the server process
+        self.proc = subprocess.Popen(
+            [
+                *self.prefix, self.mariadbd, "--no-defaults", f"--datadir={self.data}",
+                f"--socket={self.socket}", f"--port={self.port}", "--bind-address=127.0.0.1",
+                "--skip-name-resolve", f"--pid-file={self.root / 'mariadb.pid'}", f"--tmpdir={self.root}",
+                "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0", "--innodb-buffer-pool-size=64M",
+                "--max-connections=500", "--userstat=1", "--character-set-server=utf8mb4",
+                "--collation-server=utf8mb4_unicode_ci",
+            ],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        deadline = time.monotonic() + 60
+        while not (port_is_open(self.port) and self.socket.exists()):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop("immediate")
+                pytest.fail(f"MariaDB did not listen on 127.0.0.1:{self.port}:\n{self.log_tail()}")
+            time.sleep(0.1)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: "fast" shuts it down cleanly, "immediate" kills it."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            sig = signal.SIGTERM if mode == "fast" else signal.SIGKILL
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+    def cleanup(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    # -- databases -----------------------------------------------------------------
+    def _client_args(self) -> list[str]:
+        # Root through the socket in the server's private directory; this process may be root
+        # or the server's own user, both can open it.
+        args = ["--no-defaults", f"--socket={self.socket}", "-uroot"]
+        if self._root_password:
+            args.append(f"-p{self._root_password}")
+        return args
+
+    def sql(self, sql: str, database: str | None = None) -> str:
+        args = [self.client, *self._client_args(), "--batch", "--skip-column-names", "-e", sql]
+        if database:
+            args.append(database)
+        return _run(args).stdout
+
+    @staticmethod
+    def _check_name(name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_]{1,48}", name):
+            pytest.fail(f"not a usable MariaDB database name: {name!r}")
+        return name
+
+    def user_for(self, database: str) -> str:
+        return "u_" + self._check_name(database)[-30:]
+
+    def create_database(self, name: str) -> str:
+        """A fresh, empty database with its own user; returns its DATABASE_URL (mysql://...)."""
+        name = self._check_name(name)
+        user = self.user_for(name)
+        if name not in self._databases:
+            self.sql(
+                f"DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`;"
+                f" CREATE OR REPLACE USER '{user}'@'%' IDENTIFIED BY '{PG_PASSWORD}';"
+                f" GRANT ALL ON `{name}`.* TO '{user}'@'%';"
+                f" GRANT ALL ON `test\\_%`.* TO '{user}'@'%';"
+            )
+            self._databases.add(name)
+        return self.url(name)
+
+    def url(self, database: str) -> str:
+        return f"mysql://{self.user_for(database)}:{PG_PASSWORD}@127.0.0.1:{self.port}/{database}"
+
+    def rows_inserted(self, database: str) -> int:
+        """Rows the database's user has inserted anywhere since the server started."""
+        out = self.sql(
+            f"SELECT COALESCE(SUM(ROWS_INSERTED), 0) FROM information_schema.USER_STATISTICS"
+            f" WHERE USER = '{self.user_for(database)}'"
+        )
+        return int(out.strip() or 0)
+
+    def dump(self, database: str) -> str:
+        """The database's contents as SQL text (for checks such as 'no clear-text password')."""
+        dump = shutil.which("mariadb-dump") or require("mysqldump")
+        return _run([dump, *self._client_args(), "--skip-dump-date", self._check_name(database)]).stdout
 
 
 class PrometheusServer:

@@ -17,6 +17,10 @@ INSTALL_HINTS = {
     "go": "install Go from https://go.dev/dl/ (needed to fetch the compose-spec schema module)",
     "initdb": "apt-get install postgresql   (or put PostgreSQL's bin directory on PATH)",
     "pg_ctl": "apt-get install postgresql   (or put PostgreSQL's bin directory on PATH)",
+    "mariadbd": "apt-get install mariadb-server   (Debian package; .ci/run installs it)",
+    "mariadb": "apt-get install mariadb-server   (brings the mariadb client too; .ci/run installs it)",
+    "mysql_install_db": "apt-get install mariadb-server   (mariadb-install-db; .ci/run installs it)",
+    "mysqldump": "apt-get install mariadb-server   (mariadb-dump; .ci/run installs it)",
 }
 
 _EXTRA_DIRS = [Path.home() / "go" / "bin", *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"   // MySQL/MariaDB driver "mysql"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	_ "modernc.org/sqlite"             // SQLite driver "sqlite" (pure Go, no cgo)
 )
@@ -22,9 +25,9 @@ import (
 //go:embed migrations/*/*.sql
 var migrations embed.FS
 
-// Both drivers are always compiled in; DATABASE_URL's scheme picks one at run time.
+// All three drivers are always compiled in; DATABASE_URL's scheme picks one at run time.
 type dialect struct {
-	name       string // "sqlite" or "postgres": also the migrations directory
+	name       string // "sqlite", "postgres" or "mysql": also the migrations directory
 	driver     string
 	numbered   bool // $1, $2 placeholders instead of ?
 	nativeTime bool // the driver stores time.Time; SQLite keeps fixed-width UTC text
@@ -33,7 +36,12 @@ type dialect struct {
 var (
 	sqliteDialect   = dialect{name: "sqlite", driver: "sqlite"}
 	postgresDialect = dialect{name: "postgres", driver: "pgx", numbered: true, nativeTime: true}
+	mysqlDialect    = dialect{name: "mysql", driver: "mysql", nativeTime: true}
 )
+
+// mysqlSQLMode is set on every MySQL connection: strict, and "quoted" names are identifiers
+// (ANSI_QUOTES), so the queries are the same as PostgreSQL's and SQLite's.
+const mysqlSQLMode = "'ANSI_QUOTES,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
 
 // rebind turns the ? placeholders every query is written with into the dialect's own.
 func (d dialect) rebind(query string) string {
@@ -85,8 +93,9 @@ func (t *timestamp) parse(text string) error {
 	return err
 }
 
-// Open connects to DATABASE_URL: sqlite:///<path> (relative or absolute) or
-// postgresql://user:password@host:port/dbname. It does not create tables; see Migrate.
+// Open connects to DATABASE_URL: sqlite:///<path> (relative or absolute),
+// postgresql://user:password@host:port/dbname or mysql://user:password@host:port/dbname.
+// It does not create tables; see Migrate.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	d, dsn, err := parseURL(databaseURL)
 	if err != nil {
@@ -124,8 +133,55 @@ func parseURL(databaseURL string) (dialect, string, error) {
 			dsn += map[bool]string{true: "&", false: "?"}[strings.Contains(dsn, "?")] + "connect_timeout=5"
 		}
 		return postgresDialect, dsn, nil
+	case strings.HasPrefix(databaseURL, "mysql://"):
+		dsn, err := mysqlDSN(databaseURL)
+		return mysqlDialect, dsn, err
 	}
-	return dialect{}, "", errors.New("DATABASE_URL: use sqlite:///<path> or postgresql://user:password@host:port/dbname")
+	return dialect{}, "", errors.New("DATABASE_URL: use sqlite:///<path>, postgresql://user:password@host:port/dbname" +
+		" or mysql://user:password@host:port/dbname")
+}
+
+// DriverDSN returns the database/sql driver name and data source name for DATABASE_URL.
+func DriverDSN(databaseURL string) (driver, dsn string, err error) {
+	d, dsn, err := parseURL(databaseURL)
+	return d.driver, dsn, err
+}
+
+// mysqlDSN turns mysql://user:password@host:port/dbname into the driver's
+// user:password@tcp(host:port)/dbname?... form: UTC times, utf8mb4, strict ANSI-quoted SQL.
+// Query parameters of the URL (tls=true, ...) are passed on to the driver.
+func mysqlDSN(databaseURL string) (string, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "", fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if u.Host == "" || name == "" || strings.Contains(name, "/") {
+		return "", errors.New("DATABASE_URL: use mysql://user:password@host:port/dbname")
+	}
+	cfg := mysql.NewConfig()
+	cfg.User = u.User.Username()
+	cfg.Passwd, _ = u.User.Password()
+	cfg.Net = "tcp"
+	cfg.Addr = u.Host
+	if u.Port() == "" {
+		cfg.Addr = net.JoinHostPort(u.Hostname(), "3306")
+	}
+	cfg.DBName = name
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	cfg.Timeout = 5 * time.Second
+	cfg.Collation = "utf8mb4_unicode_ci"
+	cfg.TLSConfig = "preferred" // TLS when the server offers it (RDS, the official image), like pgx's default
+	cfg.Params = map[string]string{"time_zone": "'+00:00'", "sql_mode": mysqlSQLMode}
+	dsn := cfg.FormatDSN()
+	if u.RawQuery != "" {
+		dsn += "&" + u.RawQuery
+		if _, err := mysql.ParseDSN(dsn); err != nil {
+			return "", fmt.Errorf("DATABASE_URL: %w", err)
+		}
+	}
+	return dsn, nil
 }
 
 // ensureDir creates the parent directory of a SQLite file, so a fresh checkout starts.
@@ -152,7 +208,8 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error { return s.db.Close() }
 
 // Migrate applies the embedded migrations of the dialect that are not applied yet, in one
-// transaction (PostgreSQL: under an advisory lock, so concurrent starts do not race).
+// transaction (PostgreSQL: under an advisory lock, MySQL: under a named lock, so concurrent
+// starts do not race; MySQL commits each CREATE TABLE on its own).
 func Migrate(ctx context.Context, databaseURL string) error {
 	s, err := Open(ctx, databaseURL)
 	if err != nil {
@@ -180,6 +237,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7215300001)"); err != nil {
 			return err
 		}
+	}
+	if s.dialect == mysqlDialect {
+		var locked sql.NullInt64
+		if err := tx.QueryRowContext(ctx, "SELECT GET_LOCK('schema_migrations', 60)").Scan(&locked); err != nil {
+			return err
+		}
+		if locked.Int64 != 1 {
+			return errors.New("migrate: another process holds the schema_migrations lock")
+		}
+		// Session locks outlive transactions: release it before the connection goes back to the pool.
+		defer func() { _, _ = tx.ExecContext(context.WithoutCancel(ctx), "DO RELEASE_LOCK('schema_migrations')") }()
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version VARCHAR(255) PRIMARY KEY,
@@ -219,6 +287,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		if _, err := tx.ExecContext(ctx, s.dialect.rebind("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
 			version, time.Now().UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+	}
+	if s.dialect == mysqlDialect {
+		if _, err := tx.ExecContext(ctx, "DO RELEASE_LOCK('schema_migrations')"); err != nil {
 			return err
 		}
 	}
