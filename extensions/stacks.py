@@ -248,10 +248,9 @@ DATABASES = {
     },
     "mysql": {
         "label": "MySQL",
-        # Implemented for Go (MySQL 8.4 / MariaDB); not offered yet, see disabled_reason.
-        "enabled": False,
+        # MySQL 8.4 (tested against MariaDB from Debian); Python's driver is planned (issue #4).
+        "enabled": True,
         "languages": ["go"],
-        "disabled_reason": "MySQL is planned (issue #4) but not implemented yet.",
         "server": True,
         "image": "mysql:8.4.7",
         "port": 3306,

@@ -6,13 +6,22 @@ enabled languages get patterns; the others show as "not offered yet" (copier.yml
 
 from __future__ import annotations
 
-from tests.helpers.facts import ENABLED_LANGUAGES
+from tests.helpers.facts import ENABLED_LANGUAGES, databases_for
 
 STATIC = r"^tests/test_static_checks\.py::"
 
 
 def each_language(*patterns: str) -> dict[str, list[str]]:
     return {lang: [pattern.format(lang=lang) for pattern in patterns] for lang in ENABLED_LANGUAGES}
+
+
+def each_language_with(database: str, *patterns: str) -> dict[str, list[str]]:
+    """Patterns for the languages that implement `database`; the others show as not offered."""
+    return {
+        lang: [pattern.format(lang=lang) for pattern in patterns]
+        for lang in ENABLED_LANGUAGES
+        if database in databases_for(lang)
+    }
 
 
 FEATURES: list[tuple[str, dict[str, list[str]]]] = [
@@ -30,7 +39,13 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     ),
     (
         "Generated `make test` passes against a real PostgreSQL",
-        each_language(r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-postgresql\]"),
+        each_language_with(
+            "postgresql", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-postgresql\]"
+        ),
+    ),
+    (
+        "Generated `make test` passes against a real MySQL-compatible server (MariaDB)",
+        each_language_with("mysql", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-mysql\]"),
     ),
     (
         "Generated `make test` passes with other resource and project names (irregular plurals, long slugs)",
@@ -46,7 +61,11 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     ),
     (
         "Service contract suite passes against a real PostgreSQL",
-        each_language(r"^tests/contract/.*\[{lang}-postgresql"),
+        each_language_with("postgresql", r"^tests/contract/.*\[{lang}-postgresql"),
+    ),
+    (
+        "Service contract suite passes against a real MySQL-compatible server (MariaDB)",
+        each_language_with("mysql", r"^tests/contract/.*\[{lang}-mysql"),
     ),
     (
         "Committed lockfile matches the manifest; one lockfile serves every database",

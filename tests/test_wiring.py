@@ -153,7 +153,9 @@ def check_dockerfile(project: Path, answers: dict) -> None:
     stages = dockerfile_stages(project / "Dockerfile")
     assert len(stages) >= 2, "the Dockerfile is multi-stage"
     assert stages[0]["from"] == stack["build_image"], "build stage image is the facts' build_image"
-    assert f":{stack['language_version']}" in stack["build_image"], "the build image carries the language version"
+    assert f":{stack['language_version']}" in stack["build_image"], (
+        "the build image carries the language version"
+    )
     final = stages[-1]
     assert final["from"] == stack["runtime_image"], "runtime stage image is the facts' runtime_image"
     for stage in stages:
