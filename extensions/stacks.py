@@ -220,6 +220,15 @@ STACKS = {
     },
 }
 
+def _planned(label: str, issue: int) -> dict:
+    return {
+        "label": label,
+        "enabled": False,
+        "languages": [],
+        "disabled_reason": f"{label} is planned (issue #{issue}) but not implemented yet.",
+    }
+
+
 # Server databases carry what compose, CI and Terraform need to run one.
 DATABASES = {
     "sqlite": {
@@ -248,9 +257,9 @@ DATABASES = {
     },
     "mysql": {
         "label": "MySQL",
-        # MySQL 8.4 (tested against MariaDB from Debian); Python's driver is planned (issue #4).
+        # MySQL 8.4 (tested against MariaDB from Debian).
         "enabled": True,
-        "languages": ["go"],
+        "languages": ["python", "go"],
         "server": True,
         "image": "mysql:8.4.7",
         "port": 3306,
@@ -269,19 +278,39 @@ DATABASES = {
         "rds_engine_version": "8.4",
         "rds_family": "mysql8.4",
     },
-    "mongodb": {
-        "label": "MongoDB",
-        "enabled": False,
-        "languages": [],
-        "disabled_reason": "MongoDB is planned (issue #4) but not implemented yet.",
-        "server": True,
-    },
+    "mongodb": {**_planned("MongoDB", 4), "server": True},
 }
 
 
-def unsupported_reason(database: str, language: str) -> str:
-    """Why `database` cannot be chosen with `language` ('' when it can): copier.yml's validator."""
-    row = DATABASES[database]
+# The other dimensions of the stack; like DATABASES, each row lists the languages whose
+# service implements it, and copier.yml refuses the rest with the reason.
+CACHES = {
+    "none": {"label": "No cache", "enabled": True, "languages": ["python", "go"]},
+    "redis": _planned("Redis caching", 4),
+    "memcached": _planned("Memcached caching", 4),
+}
+
+API_STYLES = {
+    "rest": {"label": "REST", "enabled": True, "languages": ["python", "go"]},
+    "graphql": _planned("GraphQL", 4),
+    "grpc": _planned("gRPC", 4),
+    "soap": _planned("SOAP", 4),
+}
+
+AUTHS = {
+    "jwt": {"label": "JWT", "enabled": True, "languages": ["python", "go"]},
+    "none": _planned("Running without auth", 4),
+    "oauth2": _planned("OAuth 2.0", 4),
+    "api_key": _planned("API keys", 4),
+}
+
+# Question name in copier.yml -> its table.
+OPTIONS = {"database": DATABASES, "cache": CACHES, "api_style": API_STYLES, "auth": AUTHS}
+
+
+def unsupported_reason(value: str, language: str, question: str = "database") -> str:
+    """Why answer `value` to `question` cannot go with `language` ('' when it can): copier.yml's validator."""
+    row = OPTIONS[question][value]
     if not row["enabled"]:
         return row["disabled_reason"]
     if language not in row["languages"]:

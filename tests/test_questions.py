@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from copier import run_copy
 
-from tests.helpers.facts import DATABASES, ENABLED_LANGUAGES, STACKS, SUPPORTED, TEMPLATE_ROOT
+from tests.helpers.facts import ENABLED_LANGUAGES, OPTIONS, STACKS, TEMPLATE_ROOT, options_for
 from tests.helpers.questions import QUESTIONS, choices
 
 
@@ -58,29 +58,47 @@ def test_invalid_free_text_is_rejected_with_the_fix(tmp_path, answers, message):
     _rejects(tmp_path, message, **answers)
 
 
-# (question, value, reason) for every choice copier.yml disables.
-DISABLED = [(question, value, reason) for question, value, reason in choices() if reason]
+def _enabled(question: str, value: object) -> bool:
+    """Whether the facts table offers this answer at all (to some language)."""
+    if question == "language":
+        return STACKS[value]["enabled"]
+    return question in OPTIONS and OPTIONS[question][value]["enabled"]
+
+
+# (question, value, reason) for every choice copier.yml disables for every language.
+DISABLED = [(question, value, reason) for question, value, reason in choices() if reason and not _enabled(question, value)]
 
 
 def test_unimplemented_rows_of_the_facts_table_are_disabled_choices():
-    disabled = {(question, value) for question, value, _ in DISABLED}
+    disabled = {(question, value) for question, value, reason in choices() if reason}
     for key, row in STACKS.items():
         assert (("language", key) in disabled) != row["enabled"], key
-    for key, row in DATABASES.items():
-        # A database some enabled language lacks must be guarded by the per-language validator.
-        offered_to_all = row["enabled"] and set(ENABLED_LANGUAGES) <= set(row["languages"])
-        assert (("database", key) in disabled) != offered_to_all, key
+    for question, table in OPTIONS.items():
+        for key, row in table.items():
+            # An answer some enabled language lacks must be guarded by the per-language validator
+            # (one every language has may keep its guard, for languages still to come).
+            offered_to_all = row["enabled"] and set(ENABLED_LANGUAGES) <= set(row["languages"])
+            assert offered_to_all or (question, key) in disabled, (question, key)
+
+
+# Every (language, question, answer) of the facts table's option dimensions.
+LANGUAGE_OPTIONS = [
+    (language, question, value)
+    for language in ENABLED_LANGUAGES
+    for question, table in OPTIONS.items()
+    for value in table
+]
 
 
 @pytest.mark.parametrize(
-    ("language", "database"), [(lang, db) for lang in ENABLED_LANGUAGES for db in DATABASES]
+    ("language", "question", "value"), LANGUAGE_OPTIONS, ids=[f"{l}-{q}={v}" for l, q, v in LANGUAGE_OPTIONS]
 )
-def test_a_database_is_offered_exactly_with_the_languages_that_implement_it(tmp_path, language, database):
-    if (language, database) in SUPPORTED:
-        _copy(tmp_path, language=language, database=database)
+def test_an_answer_is_offered_exactly_with_the_languages_that_implement_it(tmp_path, language, question, value):
+    if value in options_for(language, question):
+        _copy(tmp_path, language=language, **{question: value})
         assert (tmp_path / "out" / ".copier-answers.yml").is_file()
     else:
-        _rejects(tmp_path, "not implemented", language=language, database=database)
+        _rejects(tmp_path, "not implemented", language=language, **{question: value})
 
 
 @pytest.mark.parametrize(("question", "value", "reason"), DISABLED, ids=[f"{q}={v}" for q, v, _ in DISABLED])

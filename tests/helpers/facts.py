@@ -23,14 +23,20 @@ naming = _load("naming")
 CONTRACT = stacks.CONTRACT
 STACKS = stacks.STACKS
 DATABASES = stacks.DATABASES
+OPTIONS = stacks.OPTIONS
 ENABLED_LANGUAGES = [key for key, row in STACKS.items() if row["enabled"]]
 ENABLED_DATABASES = [key for key, row in DATABASES.items() if row["enabled"]]
 facts_for = stacks.facts_for
 
 
+def options_for(language: str, question: str) -> list[str]:
+    """The enabled answers to `question` (database, cache, api_style, auth) the language implements."""
+    return [key for key, row in OPTIONS[question].items() if row["enabled"] and language in row["languages"]]
+
+
 def databases_for(language: str) -> list[str]:
     """The enabled databases the language's service implements."""
-    return [key for key in ENABLED_DATABASES if language in DATABASES[key]["languages"]]
+    return options_for(language, "database")
 
 
 # Every (language, database) a learner can choose.

@@ -7,16 +7,24 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+# The contract's URL schemes and the SQLAlchemy dialect+driver each one uses.
+_DRIVERS = {
+    "postgresql://": "postgresql+psycopg://",
+    "postgres://": "postgresql+psycopg://",
+    "mysql://": "mysql+pymysql://",
+}
+
 
 def sqlalchemy_url(database_url: str) -> str:
-    """The contract's `postgresql://...` or `sqlite:///...` as a SQLAlchemy URL (psycopg 3)."""
-    for prefix in ("postgresql://", "postgres://"):
+    """The contract's `postgresql://`, `mysql://` or `sqlite:///` URL as a SQLAlchemy URL."""
+    for prefix, driver in _DRIVERS.items():
         if database_url.startswith(prefix):
-            return "postgresql+psycopg://" + database_url[len(prefix) :]
+            return driver + database_url[len(prefix) :]
     return database_url
 
 
@@ -50,10 +58,17 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
+# MySQL's DATETIME keeps whole seconds unless asked for microseconds; "oldest first" needs them.
+TIMESTAMP = DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql")
 
-    impl = DateTime(timezone=True)
+# Backends whose column keeps no UTC offset: values go in as naive UTC.
+_NAIVE_BACKENDS = ("sqlite", "mysql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite and MySQL keep no offset)."""
+
+    impl = TIMESTAMP
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -62,7 +77,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError("naive datetime")
         value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value.replace(tzinfo=None) if dialect.name in _NAIVE_BACKENDS else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
