@@ -66,7 +66,11 @@ def _enabled(question: str, value: object) -> bool:
 
 
 # (question, value, reason) for every choice copier.yml disables for every language.
-DISABLED = [(question, value, reason) for question, value, reason in choices() if reason and not _enabled(question, value)]
+DISABLED = [
+    (question, value, reason)
+    for question, value, reason in choices()
+    if reason and not _enabled(question, value)
+]
 
 
 def test_unimplemented_rows_of_the_facts_table_are_disabled_choices():
@@ -93,7 +97,9 @@ LANGUAGE_OPTIONS = [
 @pytest.mark.parametrize(
     ("language", "question", "value"), LANGUAGE_OPTIONS, ids=[f"{l}-{q}={v}" for l, q, v in LANGUAGE_OPTIONS]
 )
-def test_an_answer_is_offered_exactly_with_the_languages_that_implement_it(tmp_path, language, question, value):
+def test_an_answer_is_offered_exactly_with_the_languages_that_implement_it(
+    tmp_path, language, question, value
+):
     if value in options_for(language, question):
         _copy(tmp_path, language=language, **{question: value})
         assert (tmp_path / "out" / ".copier-answers.yml").is_file()

@@ -1,4 +1,7 @@
-"""Fixtures of the black-box contract suite, parametrized over every enabled (language, database).
+"""Fixtures of the black-box contract suite, parametrized over the targets (tests/contract/targets.py).
+
+A test module whose checks hold only for some targets (say, the REST resource API) sets
+`applies_to = <predicate on TargetSpec>`; its tests are generated for those targets only.
 
 `target` renders the project for one pair and starts what it needs; `service` is the running
 instance most tests talk to; `api` speaks the contract over HTTP. Tests that need other
@@ -23,7 +26,14 @@ def _lab_teardown() -> Iterator[None]:
     lab().close()
 
 
-@pytest.fixture(scope="session", params=TARGETS, ids=lambda spec: spec.id)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" in metafunc.fixturenames:
+        applies_to = getattr(metafunc.module, "applies_to", lambda _spec: True)
+        specs = [spec for spec in TARGETS if applies_to(spec)]
+        metafunc.parametrize("target", specs, ids=[spec.id for spec in specs], indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def target(request, render, _lab_teardown) -> Iterator[Target]:
     target = lab().target(request.param, render)
     yield target

@@ -1,4 +1,5 @@
-"""The targets the one contract suite runs against: every enabled language x every enabled database.
+"""The targets the one contract suite runs against: every enabled language x every enabled
+database, and each language with every other cache, API style and auth method it implements.
 
 A Target is a rendered project plus what it needs to run (a PostgreSQL server for
 `postgresql`, a MariaDB server for `mysql`), and knows how to start instances of the service for it. The contract
@@ -22,28 +23,70 @@ import httpx
 import pytest
 import yaml
 
-from tests.helpers.facts import CONTRACT, DATABASES, SUPPORTED, facts_for, naming
+from tests.helpers.facts import (
+    CONTRACT,
+    DATABASES,
+    ENABLED_LANGUAGES,
+    SUPPORTED,
+    facts_for,
+    naming,
+    options_for,
+)
 from tests.helpers.servers import MariaDBServer, PostgresServer
 from tests.helpers.service import RunningService, start_service
 
 ENV = CONTRACT["env"]
 
 
+# copier.yml's defaults of the dimensions a target may vary besides language and database.
+DEFAULTS = {"cache": "none", "api_style": "rest", "auth": "jwt"}
+
+
 @dataclass(frozen=True)
 class TargetSpec:
     language: str
     database: str
+    cache: str = DEFAULTS["cache"]
+    api_style: str = DEFAULTS["api_style"]
+    auth: str = DEFAULTS["auth"]
 
     @property
     def id(self) -> str:
-        return f"{self.language}-{self.database}"
+        """`python-sqlite`, and `-question=value` for every answer that is not the default."""
+        changed = [f"{key}={value}" for key, value in self._options().items() if value != DEFAULTS[key]]
+        return "-".join([self.language, self.database, *changed])
 
     @property
     def answers(self) -> dict[str, str]:
-        return {"language": self.language, "database": self.database}
+        return {"language": self.language, "database": self.database, **self._options()}
+
+    def _options(self) -> dict[str, str]:
+        return {"cache": self.cache, "api_style": self.api_style, "auth": self.auth}
 
 
-TARGETS = [TargetSpec(language, database) for language, database in SUPPORTED]
+# Every (language, database) on the defaults, then each language on SQLite with each other
+# answer it implements, one dimension at a time.
+TARGETS = [TargetSpec(language, database) for language, database in SUPPORTED] + [
+    TargetSpec(language, "sqlite", **{question: value})
+    for language in ENABLED_LANGUAGES
+    for question, default in DEFAULTS.items()
+    for value in options_for(language, question)
+    if value != default
+]
+
+
+def speaks_rest(spec: TargetSpec) -> bool:
+    """The resource API is the REST one (contract test modules set `applies_to` from these)."""
+    return spec.api_style == "rest"
+
+
+def uses_jwt(spec: TargetSpec) -> bool:
+    """Principals come from the service's own register and token endpoints."""
+    return spec.auth == "jwt"
+
+
+def rest_with_jwt(spec: TargetSpec) -> bool:
+    return speaks_rest(spec) and uses_jwt(spec)
 
 
 class Lab:

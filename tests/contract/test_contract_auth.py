@@ -17,8 +17,10 @@ from tests.contract.checks import (
     assert_unprocessable,
     describe,
 )
+from tests.contract.targets import rest_with_jwt
 
 pytestmark = pytest.mark.e2e
+applies_to = rest_with_jwt
 
 
 def fresh_email() -> str:

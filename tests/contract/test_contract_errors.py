@@ -7,8 +7,10 @@ import uuid
 import pytest
 
 from tests.contract.checks import assert_problem, assert_unauthorized, assert_unprocessable
+from tests.contract.targets import rest_with_jwt
 
 pytestmark = pytest.mark.e2e
+applies_to = rest_with_jwt
 
 
 def test_401_missing_token(api):

@@ -12,11 +12,12 @@ import httpx
 import pytest
 
 from tests.contract.checks import Api
-from tests.contract.targets import wait_until
+from tests.contract.targets import rest_with_jwt, wait_until
 from tests.helpers.facts import CONTRACT
 from tests.helpers.service import port_is_open
 
 pytestmark = pytest.mark.e2e
+applies_to = rest_with_jwt
 
 GRACE = CONTRACT["shutdown_grace_seconds"]
 ENV = CONTRACT["env"]
