@@ -59,6 +59,18 @@ STACKS = {
             # Inside the image, where there is no curl: exits 0 when the health path answers 200.
             "healthcheck": "python -m {package} healthcheck",
         },
+        # The packages one answer of the database, cache, api_style or auth question
+        # adds (keyed by the answer's value; "none" never adds any). The project
+        # declares, and its lock holds, only those of the chosen answers, so a
+        # learner installs nothing the service does not use; the template still
+        # ships one uv.lock, in which scripts/relock_python.py guards each
+        # package by the answers that need it.
+        "option_packages": {
+            "postgresql": ["psycopg[binary]>=3.2"],
+            "mysql": ["pymysql>=1.1"],
+        },
+        # The same for the `dev` dependency group (a test client only one answer needs).
+        "option_dev_packages": {},
         "paths": {
             "manifest": "pyproject.toml",
             "lockfile": "uv.lock",
