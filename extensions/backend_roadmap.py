@@ -29,7 +29,7 @@ naming = _load_sibling("naming")
 
 
 class StackFacts(ContextHook):
-    """Adds `stack` (the chosen language's facts), `db` and the contract to the context.
+    """Adds `stack` (the chosen language's facts), `db`, `auth_facts` and the contract to the context.
 
     Copier also renders defaults and validators before every question is
     answered, so each lookup falls back to the defaults rather than failing.
@@ -40,6 +40,8 @@ class StackFacts(ContextHook):
         database = context.get("database") or "sqlite"
         context["stack"] = stacks.facts_for(language, context.get("project_slug") or "service")
         context["db"] = {"key": database, **stacks.DATABASES.get(database, {})}
+        auth = context.get("auth") or "jwt"
+        context["auth_facts"] = {"key": auth, **stacks.AUTHS.get(auth, {})}
         context["contract"] = stacks.CONTRACT
         context["stacks"] = stacks.STACKS
         context["databases"] = stacks.DATABASES
