@@ -360,16 +360,14 @@ def check_terraform(project: Path, answers: dict) -> None:
         "a JWT signing key is created exactly when the task reads one"
     )
     if secrets:
-        (policy,) = resources["aws_iam_role_policy"].values()
+        assert "read_secrets" in resources["aws_iam_role_policy"]["execution_read_secrets"]["policy"]
         (statement,) = tf["data"]["aws_iam_policy_document"]["read_secrets"]["statement"]
         readable = {ref.split(".")[1] for ref in statement["resources"]}
         assert readable == secret_resources, "the execution role reads exactly the secrets there are"
     else:
         assert "aws_iam_role_policy" not in resources, "no secrets, no policy to read them"
     allow = CONTRACT["env"]["allow_anonymous_writes"]
-    assert (allow in environment) == anonymous(full), (
-        f"{allow} reaches the task exactly when auth is none"
-    )
+    assert (allow in environment) == anonymous(full), f"{allow} reaches the task exactly when auth is none"
     if anonymous(full):
         (value,) = [item["value"] for item in container["environment"] if item["name"] == allow]
         assert value == "${tostring(var.allow_anonymous_writes)}"
@@ -459,7 +457,9 @@ def check_ci(project: Path, answers: dict) -> None:
     assert f"http://localhost:{stack['port']}{CONTRACT['health_path']}" in words
     # The image runs as production: it gets what production needs to start, and nothing more.
     passed = {words[i + 1].split("=", 1)[0] for i, word in enumerate(words) if word == "-e"}
-    expected = auth_secrets(full) | ({CONTRACT["env"]["allow_anonymous_writes"]} if anonymous(full) else set())
+    expected = auth_secrets(full) | (
+        {CONTRACT["env"]["allow_anonymous_writes"]} if anonymous(full) else set()
+    )
     assert passed == expected, f"the smoke test passes {sorted(passed)}, production needs {sorted(expected)}"
 
     terraform = jobs["terraform"]
