@@ -4,7 +4,8 @@ database, and each language with every other cache, API style and auth method it
 A Target is a rendered project plus what it needs to run (a PostgreSQL server for
 `postgresql`, a MariaDB server for `mysql`), and knows how to start instances of the service for it. The contract
 tests see only what a black box offers: a base URL, the resource plural, the JWT secret
-the service was started with, and how to (re)start the process with other settings.
+the service was started with, how to (re)start the process with other settings, and the
+service's own documented commands (minting and revoking API keys).
 """
 
 from __future__ import annotations
