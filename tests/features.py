@@ -6,7 +6,7 @@ enabled languages get patterns; the others show as "not offered yet" (copier.yml
 
 from __future__ import annotations
 
-from tests.helpers.facts import ENABLED_LANGUAGES, databases_for
+from tests.helpers.facts import ENABLED_LANGUAGES, databases_for, options_for
 
 STATIC = r"^tests/test_static_checks\.py::"
 
@@ -21,6 +21,19 @@ def each_language_with(database: str, *patterns: str) -> dict[str, list[str]]:
         lang: [pattern.format(lang=lang) for pattern in patterns]
         for lang in ENABLED_LANGUAGES
         if database in databases_for(lang)
+    }
+
+
+def each_language_offering(question: str, value: str, *patterns: str) -> dict[str, list[str]]:
+    """Patterns for the languages that implement answer `value` to `question`; `{id}` matches the
+    ids of that language's targets with that answer (`python-postgresql-auth=api_key`, ...)."""
+    return {
+        lang: [
+            pattern.format(lang=lang, id=rf"{lang}-[^\]]*?{question}={value}(?:-[^\]]*)?")
+            for pattern in patterns
+        ]
+        for lang in ENABLED_LANGUAGES
+        if value in options_for(lang, question)
     }
 
 
@@ -66,6 +79,24 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     (
         "Service contract suite passes against a real MySQL-compatible server (MariaDB)",
         each_language_with("mysql", r"^tests/contract/.*\[{lang}-mysql"),
+    ),
+    (
+        "API keys: minted and revoked by a service command, sent in `X-API-Key`, stored hashed, 401 with `WWW-Authenticate: ApiKey`",
+        each_language_offering(
+            "auth",
+            "api_key",
+            r"^tests/contract/test_contract_api_key\.py::.*\[{id}",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
+        ),
+    ),
+    (
+        "No auth: public writes, no auth endpoints; production refuses to start unless `ALLOW_ANONYMOUS_WRITES=true`",
+        each_language_offering(
+            "auth",
+            "none",
+            r"^tests/contract/test_contract_no_auth\.py::.*\[{id}",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
+        ),
     ),
     (
         "Committed lockfile matches the manifest for every answer",
