@@ -38,7 +38,9 @@ class StackFacts(ContextHook):
     def hook(self, context: dict[str, Any]) -> None:
         language = context.get("language") or "python"
         database = context.get("database") or "sqlite"
-        context["stack"] = stacks.facts_for(language, context.get("project_slug") or "service")
+        context["stack"] = stacks.facts_for(
+            language, context.get("project_slug") or "service", context.get("api_style") or "rest"
+        )
         context["db"] = {"key": database, **stacks.DATABASES.get(database, {})}
         context["contract"] = stacks.CONTRACT
         context["stacks"] = stacks.STACKS

@@ -30,8 +30,20 @@ CONTRACT = {
         "jwt_secret": "JWT_SECRET",
         "app_env": "APP_ENV",
         "log_level": "LOG_LEVEL",
+        "grpc_port": "GRPC_PORT",
     },
     "shutdown_grace_seconds": 10,
+    # api_style=grpc: a second listener on GRPC_PORT. The .proto is part of the contract; its
+    # names derive from the resource ({plural} lower case, {Name} singular PascalCase).
+    "grpc": {
+        "port": 50051,
+        "proto": "proto/{plural}/v1/{plural}.proto",
+        "package": "{plural}.v1",
+        "service": "{Name}Service",
+        "metric_started": "grpc_server_started_total",
+        "metric_handled": "grpc_server_handled_total",
+        "metric_duration": "grpc_server_handling_seconds",
+    },
 }
 
 STACKS = {
@@ -293,7 +305,30 @@ CACHES = {
 API_STYLES = {
     "rest": {"label": "REST", "enabled": True, "languages": ["python", "go"]},
     "graphql": _planned("GraphQL", 4),
-    "grpc": _planned("gRPC", 4),
+    "grpc": {
+        "label": "gRPC",
+        "enabled": True,
+        "languages": ["python"],
+        # Listeners beside the HTTP one (probes, metrics, docs and the token endpoints stay on HTTP).
+        "ports": [{"name": "grpc", "env": CONTRACT["env"]["grpc_port"], "port": CONTRACT["grpc"]["port"]}],
+        # Per language: how the build turns proto/ into code (git-ignored, never committed). `generate`
+        # becomes `make generate` (run, test, lint and build depend on it) and a CI step;
+        # `docker_generate` runs in the image's build stage right after its `COPY . .`.
+        "codegen": {
+            "python": {
+                "generate": "uv run --frozen python -m grpc_tools.protoc"
+                " --proto_path={package}/generated=proto --python_out=src --pyi_out=src"
+                " --grpc_python_out=src --mypy_grpc_out=quiet:src proto/*/v1/*.proto",
+                # The dev group (grpcio-tools, mypy-protobuf) in an environment of its own, so no
+                # build tool reaches the runtime stage's /app/.venv.
+                "docker_generate": "RUN --mount=type=cache,target=/root/.cache/uv"
+                " UV_PROJECT_ENVIRONMENT=/tmp/codegen uv run --frozen --only-dev --no-install-project"
+                " python -m grpc_tools.protoc --proto_path={package}/generated=proto"
+                " --python_out=src --pyi_out=src --grpc_python_out=src --mypy_grpc_out=quiet:src proto/*/v1/*.proto",
+                "gitignore": ["src/{package}/generated/"],
+            },
+        },
+    },
     "soap": _planned("SOAP", 4),
 }
 
@@ -339,11 +374,23 @@ def _fill(value, names: dict[str, str]):
 # Copier builds a render context for every file and path name; the facts of one
 # answer set are computed once and shared (read-only) by all of them.
 @functools.cache
-def facts_for(language: str, project_slug: str = "service") -> dict:
-    """The merged facts of one stack: its own row plus the shared contract.
+def facts_for(language: str, project_slug: str = "service", api_style: str = "rest") -> dict:
+    """The merged facts of one stack: its own row plus the shared contract, plus what the API
+    style adds (`extra_ports`, and for code generated from a schema: `commands.generate`, a
+    Docker build step after `COPY . .`, git-ignored paths).
 
     Facts name the project's package or binary as `{package}` (snake case) or
     `{slug}`; they are filled in here so every file shows the same command.
     """
     names = {"package": re.sub(r"[^a-z0-9]+", "_", project_slug.lower()).strip("_"), "slug": project_slug}
-    return {"key": language, **CONTRACT, **_fill(STACKS.get(language, {}), names)}
+    stack = _fill(STACKS.get(language, {}), names)
+    style = API_STYLES.get(api_style, {})
+    stack["extra_ports"] = list(style.get("ports", []))
+    codegen = _fill(style.get("codegen", {}).get(language), names)
+    if codegen and stack.get("commands"):
+        stack["commands"] = {**stack["commands"], "generate": codegen["generate"]}
+        steps = list(stack["docker"]["build_steps"])
+        steps.insert(steps.index("COPY . .") + 1, codegen["docker_generate"])
+        stack["docker"] = {**stack["docker"], "build_steps": steps}
+        stack["gitignore"] = [*stack["gitignore"], *codegen["gitignore"]]
+    return {"key": language, "api_style": api_style, **CONTRACT, **stack}
