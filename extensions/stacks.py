@@ -232,6 +232,7 @@ STACKS = {
     },
 }
 
+
 def _planned(label: str, issue: int) -> dict:
     return {
         "label": label,
