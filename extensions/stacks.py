@@ -9,6 +9,7 @@ import this module too, and check the rendered files against it.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 # What every service honours, whatever its language (docs/contract.md).
@@ -314,7 +315,7 @@ API_STYLES = {
         "ports": [{"name": "grpc", "env": CONTRACT["env"]["grpc_port"], "port": CONTRACT["grpc"]["port"]}],
         # Per language: how the build turns proto/ into code (git-ignored, never committed). `generate`
         # becomes `make generate` (run, test, lint and build depend on it) and a CI step;
-        # `docker_generate` runs in the image's build stage right after its `COPY . .`.
+        # `docker_generate` runs in the image's build stage, first in the RUN after `COPY . .`.
         "codegen": {
             "python": {
                 "generate": "uv run --frozen python -m grpc_tools.protoc"
@@ -322,10 +323,10 @@ API_STYLES = {
                 " --grpc_python_out=src --mypy_grpc_out=quiet:src proto/*/v1/*.proto",
                 # The dev group (grpcio-tools, mypy-protobuf) in an environment of its own, so no
                 # build tool reaches the runtime stage's /app/.venv.
-                "docker_generate": "RUN --mount=type=cache,target=/root/.cache/uv"
-                " UV_PROJECT_ENVIRONMENT=/tmp/codegen uv run --frozen --only-dev --no-install-project"
+                "docker_generate": "UV_PROJECT_ENVIRONMENT=/tmp/codegen uv run --frozen --only-dev"
                 " python -m grpc_tools.protoc --proto_path={package}/generated=proto"
-                " --python_out=src --pyi_out=src --grpc_python_out=src --mypy_grpc_out=quiet:src proto/*/v1/*.proto",
+                " --python_out=src --pyi_out=src --grpc_python_out=src --mypy_grpc_out=quiet:src"
+                " proto/*/v1/*.proto",
                 "gitignore": ["src/{package}/generated/"],
             },
         },
@@ -372,6 +373,14 @@ def _fill(value, names: dict[str, str]):
     return value
 
 
+def _run_first(step: str, command: str) -> str:
+    """The RUN instruction `step` with `command` run first (one layer; same --mount flags)."""
+    words = step.split(" ")
+    assert words[0] == "RUN", f"generated code goes into a RUN step, not {step!r}"
+    flags = list(itertools.takewhile(lambda word: word.startswith("--"), words[1:]))
+    return " ".join(["RUN", *flags, command, "&&", *words[1 + len(flags) :]])
+
+
 # Copier builds a render context for every file and path name; the facts of one
 # answer set are computed once and shared (read-only) by all of them.
 @functools.cache
@@ -391,7 +400,8 @@ def facts_for(language: str, project_slug: str = "service", api_style: str = "re
     if codegen and stack.get("commands"):
         stack["commands"] = {**stack["commands"], "generate": codegen["generate"]}
         steps = list(stack["docker"]["build_steps"])
-        steps.insert(steps.index("COPY . .") + 1, codegen["docker_generate"])
+        after = steps.index("COPY . .") + 1
+        steps[after] = _run_first(steps[after], codegen["docker_generate"])
         stack["docker"] = {**stack["docker"], "build_steps": steps}
         stack["gitignore"] = [*stack["gitignore"], *codegen["gitignore"]]
     return {"key": language, "api_style": api_style, **CONTRACT, **stack}
