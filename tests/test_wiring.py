@@ -21,7 +21,7 @@ import yaml
 
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
-from tests.helpers.facts import CONTRACT, DATABASES, facts_for
+from tests.helpers.facts import CONTRACT, DATABASES, facts_for, naming
 
 
 def load_yaml(path: Path):
@@ -480,6 +480,31 @@ def check_makefile(project: Path, answers: dict) -> None:
     assert rules.get("help"), "make help exists"
 
 
+def check_docs(project: Path, answers: dict) -> None:
+    """docs/contract.md and the README name the ports the Dockerfile and compose use."""
+    stack, _db, full = _facts(project, answers)
+    contract = (project / "docs/contract.md").read_text(encoding="utf-8")
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| `([^`]*)` \|", contract, re.MULTILINE))
+    assert rows.get(CONTRACT["env"]["port"]) == str(stack["port"]), (
+        "contract.md's PORT default is the stack port"
+    )
+    assert f"http://localhost:{stack['port']}" in readme, "the README's `make run` names the stack port"
+    for extra in stack["extra_ports"]:
+        assert rows.get(extra["env"]) == str(extra["port"]), (
+            f"contract.md's {extra['env']} default is the port"
+        )
+        assert f"localhost:{extra['port']}" in readme, f"the README names the {extra['name']} port"
+    if full["api_style"] == "grpc":
+        proto = project / CONTRACT["grpc"]["proto"].format(plural=naming.pluralize(full["resource"]))
+        assert proto.is_file(), f"the .proto the contract names is in the project: {proto}"
+        assert (
+            f"]({proto.relative_to(project)})" in readme and f"](../{proto.relative_to(project)})" in contract
+        )
+    else:
+        assert CONTRACT["env"]["grpc_port"] not in rows and not (project / "proto").exists()
+
+
 CHECKS = {
     "dockerfile": check_dockerfile,
     "compose": check_compose,
@@ -488,6 +513,7 @@ CHECKS = {
     "terraform": check_terraform,
     "ci": check_ci,
     "makefile": check_makefile,
+    "docs": check_docs,
 }
 
 
@@ -629,6 +655,13 @@ MUTATIONS = {
         "Makefile",
         "test: generate",
         "test:",
+    ),
+    "docs grpc port": (
+        "docs",
+        {"api_style": "grpc"},
+        "docs/contract.md",
+        f"| `GRPC_PORT` | `{_GRPC_PORT}` |",
+        "| `GRPC_PORT` | `9999` |",
     ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen --all-extras python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
