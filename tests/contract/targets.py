@@ -31,7 +31,7 @@ from tests.contract.checks import Api
 from tests.helpers.combinations import DIMENSIONS, combinations_for
 from tests.helpers.facts import AUTHS, CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
 from tests.helpers.servers import MariaDBServer, PostgresServer
-from tests.helpers.service import RunningService, install, run_command_split, start_service
+from tests.helpers.service import RunningService, free_port, install, run_command_split, start_service
 
 ENV = CONTRACT["env"]
 
@@ -117,6 +117,15 @@ def rest_without_auth(spec: TargetSpec) -> bool:
     return speaks_rest(spec) and not has_principals(spec)
 
 
+def speaks_grpc(spec: TargetSpec) -> bool:
+    """The resource API is served over gRPC (the .proto in the project), beside HTTP."""
+    return spec.api_style == "grpc"
+
+
+def grpc_with_jwt(spec: TargetSpec) -> bool:
+    return speaks_grpc(spec) and uses_jwt(spec)
+
+
 class Lab:
     """Process-wide shared resources: one PostgreSQL cluster, one MariaDB server, one scratch directory, the targets."""
 
@@ -173,7 +182,7 @@ class Target:
         self.project_slug = answers["project_slug"]
         self.resource = answers["resource"]
         self.plural = naming.pluralize(self.resource)
-        self.facts = facts_for(spec.language, self.project_slug)
+        self.facts = facts_for(spec.language, self.project_slug, spec.api_style)
         self.database_facts = DATABASES[spec.database]
         self.jwt_secret = "contract-" + secrets.token_hex(24)  # 57 characters
         self.workdir = lab.workdir / spec.id
@@ -201,6 +210,9 @@ class Target:
             ENV["app_env"]: "test",
             ENV["log_level"]: "info",
         }
+        # Listeners beside HTTP (GRPC_PORT): a free port each, so instances never collide.
+        for extra in self.facts["extra_ports"]:
+            env[extra["env"]] = str(free_port())
         env.update(overrides)
         return env
 
