@@ -21,7 +21,7 @@ import yaml
 
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
-from tests.helpers.facts import CONTRACT, DATABASES, facts_for
+from tests.helpers.facts import CACHES, CONTRACT, DATABASES, facts_for
 
 
 def load_yaml(path: Path):
@@ -223,6 +223,24 @@ def check_compose(project: Path, answers: dict) -> None:
         assert "db" not in services
         assert environment[CONTRACT["env"]["database_url"]] == db["default_url"]
 
+    cache = CACHES[full["cache"]]
+    if cache.get("image"):
+        server = services["cache"]
+        assert server["image"] == cache["image"]
+        assert server["command"] == cache["command"]
+        assert server["healthcheck"]["test"] == cache["healthcheck"]
+        assert app["depends_on"]["cache"]["condition"] == "service_healthy"
+        cache_url = urlsplit(environment[CONTRACT["env"]["cache_url"]])
+        assert cache_url.scheme == cache["url_scheme"]
+        assert (cache_url.hostname, cache_url.port) == ("cache", cache["port"]), (
+            "CACHE_URL points at the cache"
+        )
+        assert server["ports"] == [f"127.0.0.1:{cache['port']}:{cache['port']}"], "no password: loopback only"
+        assert int(environment[CONTRACT["env"]["cache_ttl"]]) >= 1
+    else:
+        assert "cache" not in services
+        assert CONTRACT["env"]["cache_url"] not in environment
+
     prometheus = services["prometheus"]
     assert any(v.split(":")[0] == "./monitoring/prometheus" for v in prometheus["volumes"])
     assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
@@ -386,8 +404,9 @@ def check_ci(project: Path, answers: dict) -> None:
 
     env = jobs["test"].get("env", {})
     compose_env = load_yaml(project / "compose.yaml")["services"]["app"]["environment"]
+    services = jobs["test"].get("services", {})
     if db["server"]:
-        (service,) = jobs["test"]["services"].values()
+        service = services["db"]
         assert (
             service["image"] == db["image"] == load_yaml(project / "compose.yaml")["services"]["db"]["image"]
         )
@@ -400,7 +419,29 @@ def check_ci(project: Path, answers: dict) -> None:
         assert url.password == service["env"][db["password_env"]]
         assert url.path == compose_url.path == "/" + service["env"][db["db_env"]]
     else:
-        assert "services" not in jobs["test"]
+        assert "db" not in services
+    cache = CACHES[full["cache"]]
+    if cache.get("image"):
+        service = services["cache"]
+        assert (
+            service["image"]
+            == cache["image"]
+            == load_yaml(project / "compose.yaml")["services"]["cache"]["image"]
+        )
+        assert service["ports"] == [f"{cache['port']}:{cache['port']}"]
+        health = shlex.split(service["options"])
+        assert health[health.index("--health-cmd") + 1] == " ".join(cache["healthcheck"][1:])
+        url = urlsplit(env[CONTRACT["env"]["cache_url"]])
+        assert url.scheme == cache["url_scheme"]
+        assert (url.hostname, url.port) == ("localhost", cache["port"]), (
+            "CACHE_URL points at the service container"
+        )
+    else:
+        assert "cache" not in services
+        assert CONTRACT["env"]["cache_url"] not in env
+    assert set(services) == {
+        name for name, used in (("db", db["server"]), ("cache", "image" in cache)) if used
+    }
 
     image_steps = jobs["image"]["steps"]
     build, push = [s for s in image_steps if s.get("uses", "").startswith("docker/build-push-action@")]
@@ -530,6 +571,41 @@ MUTATIONS = {
         ".github/workflows/ci.yml",
         "@localhost:5432/",
         "@localhost:5433/",
+    ),
+    "compose cache url host": (
+        "compose",
+        {"cache": "redis"},
+        "compose.yaml",
+        "redis://cache:6379/",
+        "redis://localhost:6379/",
+    ),
+    "compose cache published on every interface": (
+        "compose",
+        {"cache": "memcached"},
+        "compose.yaml",
+        '"127.0.0.1:11211:11211"',
+        '"11211:11211"',
+    ),
+    "compose app not waiting for the cache": (
+        "compose",
+        {"cache": "redis"},
+        "compose.yaml",
+        "      cache:\n        condition: service_healthy",
+        "      cache:\n        condition: service_started",
+    ),
+    "ci cache url port": (
+        "ci",
+        {"cache": "memcached"},
+        ".github/workflows/ci.yml",
+        "memcached://localhost:11211",
+        "memcached://localhost:11212",
+    ),
+    "ci cache image": (
+        "ci",
+        {"cache": "redis"},
+        ".github/workflows/ci.yml",
+        "image: redis:",
+        "image: valkey:",
     ),
     "ci floating action tag": (
         "ci",
