@@ -6,7 +6,7 @@ enabled languages get patterns; the others show as "not offered yet" (copier.yml
 
 from __future__ import annotations
 
-from tests.helpers.facts import ENABLED_LANGUAGES, databases_for
+from tests.helpers.facts import ENABLED_LANGUAGES, databases_for, options_for
 
 STATIC = r"^tests/test_static_checks\.py::"
 
@@ -21,6 +21,15 @@ def each_language_with(database: str, *patterns: str) -> dict[str, list[str]]:
         lang: [pattern.format(lang=lang) for pattern in patterns]
         for lang in ENABLED_LANGUAGES
         if database in databases_for(lang)
+    }
+
+
+def each_language_offering(question: str, value: str, *patterns: str) -> dict[str, list[str]]:
+    """Patterns for the languages that implement `value` of `question` (cache, api_style, auth)."""
+    return {
+        lang: [pattern.format(lang=lang) for pattern in patterns]
+        for lang in ENABLED_LANGUAGES
+        if value in options_for(lang, question)
     }
 
 
@@ -48,6 +57,20 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         each_language_with("mysql", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-mysql\]"),
     ),
     (
+        "Generated `make test` passes with Redis caching, its cache tests against a real Redis",
+        each_language_offering(
+            "cache", "redis", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-\w+-cache=redis"
+        ),
+    ),
+    (
+        "Generated `make test` passes with Memcached caching, its cache tests against a real Memcached",
+        each_language_offering(
+            "cache",
+            "memcached",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-\w+-cache=memcached",
+        ),
+    ),
+    (
         "Generated `make test` passes with other resource and project names (irregular plurals, long slugs)",
         each_language(r"^tests/test_e2e\.py::test_generated_make_test_passes_with_other_names\[.*{lang}"),
     ),
@@ -66,6 +89,18 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     (
         "Service contract suite passes against a real MySQL-compatible server (MariaDB)",
         each_language_with("mysql", r"^tests/contract/.*\[{lang}-mysql"),
+    ),
+    (
+        "Caching contract against a real Redis: miss then hit, invalidation on write, TTL expiry, cache down and back, readiness",
+        each_language_offering(
+            "cache", "redis", r"^tests/contract/test_contract_cache\.py::.*\[{lang}-\w+-cache=redis"
+        ),
+    ),
+    (
+        "Caching contract against a real Memcached: miss then hit, invalidation on write, TTL expiry, cache down and back, readiness",
+        each_language_offering(
+            "cache", "memcached", r"^tests/contract/test_contract_cache\.py::.*\[{lang}-\w+-cache=memcached"
+        ),
     ),
     (
         "Committed lockfile matches the manifest for every answer",

@@ -118,15 +118,23 @@ def promql_jobs(expr: str) -> set[str]:
     return set(_JOB.findall(expr))
 
 
-def contract_metric_names(contract: dict) -> set[str]:
+def contract_metric_names(contract: dict, cache: str = "none") -> set[str]:
+    """The metric names queries may use: the contract's, and the cache's when there is one."""
     duration = contract["metric_duration"]
-    return {
+    names = {
         "up",
         contract["metric_requests"],
         f"{duration}_bucket",
         f"{duration}_sum",
         f"{duration}_count",
     }
+    if cache != "none":
+        names |= {
+            contract["metric_cache_hits"],
+            contract["metric_cache_misses"],
+            contract["metric_cache_errors"],
+        }
+    return names
 
 
 # =========================================================================================
@@ -300,7 +308,7 @@ def check_prometheus(project: Path, answers: dict) -> None:
 
 
 def check_dashboard(project: Path, answers: dict) -> None:
-    _stack, _db, _full = _facts(project, answers)
+    _stack, _db, full = _facts(project, answers)
     dashboard = json.loads(
         (project / "monitoring/grafana/dashboards/service.json").read_text(encoding="utf-8")
     )
@@ -308,7 +316,7 @@ def check_dashboard(project: Path, answers: dict) -> None:
     job = config["scrape_configs"][0]["job_name"]
     exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
     assert exprs
-    allowed = contract_metric_names(CONTRACT)
+    allowed = contract_metric_names(CONTRACT, full["cache"])
     for expr in exprs:
         used = promql_metrics(expr)
         assert used and used <= allowed, f"dashboard query uses non-contract metrics {used - allowed}"
@@ -317,6 +325,11 @@ def check_dashboard(project: Path, answers: dict) -> None:
     assert any("histogram_quantile(0.5," in e and "route" in e for e in compact), "p50 by route"
     assert any("histogram_quantile(0.95," in e and "route" in e for e in compact), "p95 by route"
     assert any('status=~"5.."' in e for e in compact), "5xx ratio"
+    hits, misses = CONTRACT["metric_cache_hits"], CONTRACT["metric_cache_misses"]
+    hit_ratio = [e for e in compact if hits in e and misses in e]
+    assert bool(hit_ratio) == (full["cache"] != "none"), (
+        "a cache hit-ratio panel exactly when there is a cache"
+    )
     datasource = load_yaml(project / "monitoring/grafana/provisioning/datasources/prometheus.yml")
     uids = {source["uid"] for source in datasource["datasources"]}
     for panel in dashboard["panels"]:
