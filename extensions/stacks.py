@@ -20,6 +20,10 @@ CONTRACT = {
     "docs_path": "/docs",
     "api_prefix": "/api/v1",
     "request_id_header": "X-Request-ID",
+    # auth=api_key: the request header that carries the key.
+    "api_key_header": "X-API-Key",
+    # auth=none: the owner_id of everything, since every caller is the same anonymous principal.
+    "anonymous_principal": "anonymous",
     "metric_requests": "http_requests_total",
     "metric_duration": "http_request_duration_seconds",
     "unmatched_route": "unmatched",
@@ -33,6 +37,8 @@ CONTRACT = {
         # Only with a cache: where it is, and how long an entry lives.
         "cache_url": "CACHE_URL",
         "cache_ttl": "CACHE_TTL_SECONDS",
+        # auth=none: the opt-in that lets APP_ENV=production serve anonymous writes.
+        "allow_anonymous_writes": "ALLOW_ANONYMOUS_WRITES",
     },
     # Only with a cache: single-resource reads answered from the cache (hits) or not (misses),
     # and failed cache operations by `operation` (get, set, delete).
@@ -67,6 +73,11 @@ STACKS = {
             "lock_check": "uv lock --check",
             # Inside the image, where there is no curl: exits 0 when the health path answers 200.
             "healthcheck": "python -m {package} healthcheck",
+            # auth=api_key, run in the project directory with the service's environment:
+            # create prints one JSON object {"id", "name", "key"} on stdout (the key only this
+            # once); revoke exits 0 once the key is revoked, non-zero for an unknown id.
+            "create_api_key": "uv run --frozen --all-extras python -m {package} create-api-key --name {name}",
+            "revoke_api_key": "uv run --frozen --all-extras python -m {package} revoke-api-key {id}",
         },
         # The packages one answer of the database, cache, api_style or auth question
         # adds (keyed by the answer's value; "none" never adds any). The project
@@ -354,11 +365,36 @@ API_STYLES = {
     "soap": _planned("SOAP", 4),
 }
 
+# `challenge`: the scheme of the WWW-Authenticate header on a 401 (None: there are no 401s).
+# `principals`: whether callers are told apart, so that only an item's owner may change it.
+# `secrets`: the contract's env names of the secrets a deployment must provide.
 AUTHS = {
-    "jwt": {"label": "JWT", "enabled": True, "languages": ["python", "go"]},
-    "none": _planned("Running without auth", 4),
+    "jwt": {
+        "label": "JWT",
+        "enabled": True,
+        "languages": ["python", "go"],
+        "challenge": "Bearer",
+        "principals": True,
+        "secrets": ["jwt_secret"],
+    },
+    "none": {
+        "label": "Running without auth",
+        "enabled": True,
+        "languages": ["python"],
+        "challenge": None,
+        "principals": False,
+        "secrets": [],
+    },
     "oauth2": _planned("OAuth 2.0", 4),
-    "api_key": _planned("API keys", 4),
+    "api_key": {
+        "label": "API keys",
+        "enabled": True,
+        "languages": ["python"],
+        "challenge": "ApiKey",
+        "principals": True,
+        # Keys live hashed in the database: nothing secret to deploy.
+        "secrets": [],
+    },
 }
 
 # Question name in copier.yml -> its table.

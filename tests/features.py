@@ -25,9 +25,13 @@ def each_language_with(database: str, *patterns: str) -> dict[str, list[str]]:
 
 
 def each_language_offering(question: str, value: str, *patterns: str) -> dict[str, list[str]]:
-    """Patterns for the languages that implement `value` of `question` (cache, api_style, auth)."""
+    """Patterns for the languages that implement answer `value` to `question`; `{id}` matches the
+    ids of that language's targets with that answer (`python-postgresql-auth=api_key`, ...)."""
     return {
-        lang: [pattern.format(lang=lang) for pattern in patterns]
+        lang: [
+            pattern.format(lang=lang, id=rf"{lang}-[^\]]*?{question}={value}(?:-[^\]]*)?")
+            for pattern in patterns
+        ]
         for lang in ENABLED_LANGUAGES
         if value in options_for(lang, question)
     }
@@ -59,7 +63,7 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     (
         "Generated `make test` passes with Redis caching, its cache tests against a real Redis",
         each_language_offering(
-            "cache", "redis", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-\w+-cache=redis"
+            "cache", "redis", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]"
         ),
     ),
     (
@@ -67,7 +71,7 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         each_language_offering(
             "cache",
             "memcached",
-            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-\w+-cache=memcached",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
         ),
     ),
     (
@@ -92,14 +96,28 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     ),
     (
         "Caching contract against a real Redis: miss then hit, invalidation on write, TTL expiry, cache down and back, readiness",
-        each_language_offering(
-            "cache", "redis", r"^tests/contract/test_contract_cache\.py::.*\[{lang}-\w+-cache=redis"
-        ),
+        each_language_offering("cache", "redis", r"^tests/contract/test_contract_cache\.py::.*\[{id}"),
     ),
     (
         "Caching contract against a real Memcached: miss then hit, invalidation on write, TTL expiry, cache down and back, readiness",
+        each_language_offering("cache", "memcached", r"^tests/contract/test_contract_cache\.py::.*\[{id}"),
+    ),
+    (
+        "API keys: minted and revoked by a service command, sent in `X-API-Key`, stored hashed, 401 with `WWW-Authenticate: ApiKey`",
         each_language_offering(
-            "cache", "memcached", r"^tests/contract/test_contract_cache\.py::.*\[{lang}-\w+-cache=memcached"
+            "auth",
+            "api_key",
+            r"^tests/contract/test_contract_api_key\.py::.*\[{id}",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
+        ),
+    ),
+    (
+        "No auth: public writes, no auth endpoints; production refuses to start unless `ALLOW_ANONYMOUS_WRITES=true`",
+        each_language_offering(
+            "auth",
+            "none",
+            r"^tests/contract/test_contract_no_auth\.py::.*\[{id}",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
         ),
     ),
     (

@@ -21,7 +21,7 @@ import yaml
 
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
-from tests.helpers.facts import CACHES, CONTRACT, DATABASES, facts_for
+from tests.helpers.facts import AUTHS, CACHES, CONTRACT, DATABASES, facts_for
 
 
 def load_yaml(path: Path):
@@ -152,6 +152,16 @@ def _facts(project: Path, answers: dict) -> tuple[dict, dict, dict]:
     return stack, db, full
 
 
+def auth_secrets(full: dict) -> set[str]:
+    """The env names of the secrets the chosen auth method needs at deploy time."""
+    return {CONTRACT["env"][name] for name in AUTHS[full["auth"]]["secrets"]}
+
+
+def anonymous(full: dict) -> bool:
+    """auth: none, where production must be told that anonymous writes are meant."""
+    return not AUTHS[full["auth"]]["principals"]
+
+
 def check_dockerfile(project: Path, answers: dict) -> None:
     stack, _db, _full = _facts(project, answers)
     stages = dockerfile_stages(project / "Dockerfile")
@@ -207,8 +217,12 @@ def check_compose(project: Path, answers: dict) -> None:
     assert f"{port}:{port}" in app["ports"], "the app publishes the stack port"
     environment = app["environment"]
     assert str(environment[CONTRACT["env"]["port"]]) == str(port), "PORT env is the stack port"
-    for name in ("app_env", "log_level", "jwt_secret", "database_url"):
+    for name in ("app_env", "log_level", "database_url"):
         assert CONTRACT["env"][name] in environment, f"{CONTRACT['env'][name]} is set for the app"
+    jwt_secret = CONTRACT["env"]["jwt_secret"]
+    assert (jwt_secret in environment) == (jwt_secret in auth_secrets(full)), (
+        f"{jwt_secret} is set exactly when the auth method needs it"
+    )
     assert app["healthcheck"]["test"] == ["CMD", *stack["commands"]["healthcheck"].split()]
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has a healthcheck"
@@ -337,7 +351,7 @@ def check_dashboard(project: Path, answers: dict) -> None:
 
 
 def check_terraform(project: Path, answers: dict) -> None:
-    stack, db, _full = _facts(project, answers)
+    stack, db, full = _facts(project, answers)
     tf = load_terraform(project / "infra/terraform")
     resources = tf["resource"]
     port = stack["port"]
@@ -369,8 +383,26 @@ def check_terraform(project: Path, answers: dict) -> None:
     environment = {item["name"] for item in container["environment"]}
     secrets = {item["name"] for item in container["secrets"]}
     assert CONTRACT["env"]["port"] in environment
-    assert CONTRACT["env"]["jwt_secret"] in secrets
+    expected_secrets = auth_secrets(full) | ({CONTRACT["env"]["database_url"]} if db["server"] else set())
+    assert secrets == expected_secrets, "the task gets exactly the secrets the auth method and database need"
     assert not {CONTRACT["env"]["jwt_secret"], CONTRACT["env"]["database_url"]} & environment
+    secret_resources = set(resources.get("aws_secretsmanager_secret", {}))
+    assert ("jwt_secret" in secret_resources) == (CONTRACT["env"]["jwt_secret"] in secrets), (
+        "a JWT signing key is created exactly when the task reads one"
+    )
+    if secrets:
+        assert "read_secrets" in resources["aws_iam_role_policy"]["execution_read_secrets"]["policy"]
+        (statement,) = tf["data"]["aws_iam_policy_document"]["read_secrets"]["statement"]
+        readable = {ref.split(".")[1] for ref in statement["resources"]}
+        assert readable == secret_resources, "the execution role reads exactly the secrets there are"
+    else:
+        assert "aws_iam_role_policy" not in resources, "no secrets, no policy to read them"
+    allow = CONTRACT["env"]["allow_anonymous_writes"]
+    assert (allow in environment) == anonymous(full), f"{allow} reaches the task exactly when auth is none"
+    if anonymous(full):
+        (value,) = [item["value"] for item in container["environment"] if item["name"] == allow]
+        assert value == "${tostring(var.allow_anonymous_writes)}"
+        assert tf["variable"]["allow_anonymous_writes"]["default"] is False, "opt-in, never by default"
     (repository,) = resources["aws_ecr_repository"].values()
     assert repository["image_tag_mutability"] == "IMMUTABLE"
     assert repository["image_scanning_configuration"][0]["scan_on_push"] is True
@@ -417,6 +449,10 @@ def check_ci(project: Path, answers: dict) -> None:
 
     env = jobs["test"].get("env", {})
     compose_env = load_yaml(project / "compose.yaml")["services"]["app"]["environment"]
+    jwt_secret = CONTRACT["env"]["jwt_secret"]
+    assert (jwt_secret in env) == (jwt_secret in auth_secrets(full)), (
+        f"CI's test job sets {jwt_secret} exactly when the auth method needs it"
+    )
     services = jobs["test"].get("services", {})
     if db["server"]:
         service = services["db"]
@@ -473,6 +509,12 @@ def check_ci(project: Path, answers: dict) -> None:
     assert words[words.index("-p") + 1] == f"{stack['port']}:{stack['port']}"
     assert build["with"]["tags"] in words, "the smoke test runs the image the build step tagged"
     assert f"http://localhost:{stack['port']}{CONTRACT['health_path']}" in words
+    # The image runs as production: it gets what production needs to start, and nothing more.
+    passed = {words[i + 1].split("=", 1)[0] for i, word in enumerate(words) if word == "-e"}
+    expected = auth_secrets(full) | (
+        {CONTRACT["env"]["allow_anonymous_writes"]} if anonymous(full) else set()
+    )
+    assert passed == expected, f"the smoke test passes {sorted(passed)}, production needs {sorted(expected)}"
 
     terraform = jobs["terraform"]
     assert terraform["defaults"]["run"]["working-directory"] == "infra/terraform"
@@ -577,6 +619,34 @@ MUTATIONS = {
         "infra/terraform/ecs.tf",
         '{ name = "LOG_LEVEL"',
         '{ name = "JWT_SECRET", value = "x" },\n      { name = "LOG_LEVEL"',
+    ),
+    "terraform jwt secret without jwt": (
+        "terraform",
+        {"auth": "api_key"},
+        "infra/terraform/ecs.tf",
+        "secrets = []",
+        'secrets = [{ name = "JWT_SECRET", valueFrom = "arn:x" }]',
+    ),
+    "terraform anonymous writes on by default": (
+        "terraform",
+        {"auth": "none"},
+        "infra/terraform/variables.tf",
+        "default     = false",
+        "default     = true",
+    ),
+    "compose jwt secret without jwt": (
+        "compose",
+        {"auth": "none"},
+        "compose.yaml",
+        'MIGRATE_ON_START: "true"',
+        'MIGRATE_ON_START: "true"\n      JWT_SECRET: dev-only-jwt-secret-change-me-0123456789abcdef',
+    ),
+    "ci smoke test without the anonymous opt-in": (
+        "ci",
+        {"auth": "none"},
+        ".github/workflows/ci.yml",
+        "-e ALLOW_ANONYMOUS_WRITES=true",
+        "",
     ),
     "ci database url port": (
         "ci",

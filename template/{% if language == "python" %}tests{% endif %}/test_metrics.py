@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from .conftest import RESOURCE_PATH, AuthHeaders
+from .conftest import RESOURCE_PATH, PrincipalFactory
 
 
 def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -26,9 +24,9 @@ def _value(
 
 
 def test_requests_are_counted_by_route_template(
-    client: TestClient, make_user: Callable[[], tuple[str, AuthHeaders]]
+    client: TestClient, make_principal: PrincipalFactory
 ) -> None:
-    _, auth = make_user()
+    _, auth = make_principal()
     created = client.post(RESOURCE_PATH, json={"name": "first"}, headers=auth)
     item_path = f"{RESOURCE_PATH}/{created.json()['id']}"
     before = _samples(client)

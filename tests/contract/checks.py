@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.helpers.facts import CONTRACT
+from tests.helpers.facts import AUTHS, CONTRACT
 
 PROBLEM_TYPE = "application/problem+json"
 # Reason phrases: RFC 9110's, plus the older names some frameworks still use.
@@ -90,33 +92,62 @@ def assert_unprocessable(response: httpx.Response, *fields: str) -> dict:
     return body
 
 
-def assert_unauthorized(response: httpx.Response) -> dict:
+def assert_unauthorized(response: httpx.Response, scheme: str = "Bearer") -> dict:
+    """A 401 problem whose WWW-Authenticate names `scheme` (the auth method's challenge)."""
     body = assert_problem(response, 401)
     challenge = response.headers.get("www-authenticate", "")
-    assert challenge.split(" ")[0].split(",")[0].lower() == "bearer", (
-        f"a 401 carries WWW-Authenticate: Bearer, got {challenge!r}: {describe(response)}"
+    assert challenge.split(" ")[0].split(",")[0].lower() == scheme.lower(), (
+        f"a 401 carries WWW-Authenticate: {scheme}, got {challenge!r}: {describe(response)}"
     )
     return body
 
 
 @dataclass
-class User:
-    id: str
-    email: str
-    password: str
-    token: str
+class Principal:
+    """Whoever makes a write: `id` is what the service puts in `owner_id` (None when the suite
+    cannot know it in advance), `auth` the headers that authenticate the requests."""
+
+    id: str | None
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+        return dict(self.headers)
+
+
+@dataclass
+class User(Principal):
+    """auth: jwt, a registered user with a bearer token."""
+
+    email: str = ""
+    password: str = ""
+    token: str = ""
+
+
+@dataclass
+class KeyHolder(Principal):
+    """auth: api_key, a key minted with the service's own command."""
+
+    key: str = ""
+    name: str = ""
+
+
+# Mints an API key named `name` with the service's command: {"id", "name", "key"}.
+KeyMinter = Callable[[str], dict]
 
 
 class Api:
     """The contract's API, spoken over HTTP with nothing but a base URL and the resource plural."""
 
-    def __init__(self, base_url: str, plural: str) -> None:
+    def __init__(
+        self, base_url: str, plural: str, auth: str = "jwt", mint_key: KeyMinter | None = None
+    ) -> None:
         self.base_url = base_url
         self.plural = plural
+        self.auth_method = auth
+        # The WWW-Authenticate scheme of this service's 401s (None: it has no 401s).
+        self.challenge: str | None = AUTHS[auth]["challenge"]
+        self._mint_key = mint_key
         self.prefix = CONTRACT["api_prefix"]
         self.collection = f"{self.prefix}/{plural}"
         self.http = httpx.Client(base_url=base_url, timeout=15)
@@ -133,16 +164,37 @@ class Api:
     def token(self, email: str, password: str) -> httpx.Response:
         return self.http.post(f"{self.prefix}/auth/token", json={"email": email, "password": password})
 
+    def new_principal(self) -> Principal:
+        """A fresh principal of the service's auth method: with jwt a registered, logged-in user;
+        with api_key a newly minted key; with none the anonymous caller, with no credentials."""
+        if self.auth_method == "jwt":
+            return self.new_user()
+        if self.auth_method == "api_key":
+            assert self._mint_key is not None, "api_key targets need a way to mint keys"
+            minted = self._mint_key(f"contract {uuid.uuid4().hex[:8]}")
+            header = CONTRACT["api_key_header"]
+            return KeyHolder(minted["id"], {header: minted["key"]}, key=minted["key"], name=minted["name"])
+        if self.auth_method == "none":
+            return Principal(CONTRACT["anonymous_principal"], {})
+        raise AssertionError(f"the contract suite does not know auth method {self.auth_method!r} yet")
+
+    def assert_unauthorized(self, response: httpx.Response) -> dict:
+        assert self.challenge is not None, f"auth {self.auth_method!r} has no 401s"
+        return assert_unauthorized(response, self.challenge)
+
     def new_user(self) -> User:
+        """auth: jwt. Register a user and log in."""
         email = f"learner-{uuid.uuid4().hex[:12]}@example.com"
         password = "correct-horse-" + uuid.uuid4().hex[:8]
         registered = self.register(email, password)
         assert registered.status_code == 201, describe(registered)
         issued = self.token(email, password)
         assert issued.status_code == 200, describe(issued)
-        return User(registered.json()["id"], email, password, issued.json()["access_token"])
+        token = issued.json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        return User(registered.json()["id"], headers, email=email, password=password, token=token)
 
-    def create(self, user: User, **body) -> dict:
+    def create(self, user: Principal, **body) -> dict:
         response = self.http.post(self.collection, json=body, headers=user.auth)
         assert response.status_code == 201, describe(response)
         return response.json()

@@ -1,7 +1,8 @@
 """Fixtures of the black-box contract suite, parametrized over the targets (tests/contract/targets.py).
 
 A test module whose checks hold only for some targets (say, the REST resource API) sets
-`applies_to = <predicate on TargetSpec>`; its tests are generated for those targets only.
+`applies_to = <predicate on TargetSpec>`; its tests are generated for those targets only. A
+single test may narrow that further with `@only_for(<predicate>)` (both must hold).
 
 `target` renders the project for one pair and starts what it needs; `service` is the running
 instance most tests talk to; `api` speaks the contract over HTTP. Tests that need other
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.contract.checks import Api, User
+from tests.contract.checks import Api, Principal
 from tests.contract.targets import Target, lab, targets
 from tests.helpers.service import RunningService
 
@@ -28,8 +29,13 @@ def _lab_teardown() -> Iterator[None]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
-        applies_to = getattr(metafunc.module, "applies_to", lambda _spec: True)
-        specs = [spec for spec in targets(metafunc.config.getoption("combinations")) if applies_to(spec)]
+        module_applies = getattr(metafunc.module, "applies_to", lambda _spec: True)
+        test_applies = getattr(metafunc.function, "applies_to", lambda _spec: True)
+        specs = [
+            spec
+            for spec in targets(metafunc.config.getoption("combinations"))
+            if module_applies(spec) and test_applies(spec)
+        ]
         metafunc.parametrize("target", specs, ids=[spec.id for spec in specs], indirect=True, scope="session")
 
 
@@ -47,16 +53,16 @@ def service(target: Target) -> RunningService:
 
 @pytest.fixture
 def api(service: RunningService, target: Target) -> Iterator[Api]:
-    client = Api(service.base_url, target.plural)
+    client = target.api(service)
     yield client
     client.close()
 
 
 @pytest.fixture
-def owner(api: Api) -> User:
-    return api.new_user()
+def owner(api: Api) -> Principal:
+    return api.new_principal()
 
 
 @pytest.fixture
-def stranger(api: Api) -> User:
-    return api.new_user()
+def stranger(api: Api) -> Principal:
+    return api.new_principal()

@@ -6,13 +6,16 @@ A Target is a rendered project plus what it needs to run (a PostgreSQL server fo
 `postgresql`, a MariaDB server for `mysql`, a Redis or Memcached server of its own for a
 cache), and knows how to start instances of the service for it. The contract
 tests see only what a black box offers: a base URL, the resource plural, the JWT secret
-the service was started with, and how to (re)start the process with other settings.
+the service was started with, how to (re)start the process with other settings, and the
+service's own documented commands (minting and revoking API keys).
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import secrets
+import shlex
 import shutil
 import tempfile
 import time
@@ -25,10 +28,11 @@ import httpx
 import pytest
 import yaml
 
+from tests.contract.checks import Api
 from tests.helpers.combinations import DIMENSIONS, combinations_for
-from tests.helpers.facts import CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
+from tests.helpers.facts import AUTHS, CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
 from tests.helpers.servers import CACHE_SERVERS, CacheServer, MariaDBServer, PostgresServer
-from tests.helpers.service import RunningService, start_service
+from tests.helpers.service import RunningService, install, run_command_split, start_service
 
 ENV = CONTRACT["env"]
 
@@ -72,6 +76,16 @@ def targets(mode: str = "pairwise") -> list[TargetSpec]:
 TARGETS = targets()
 
 
+def only_for(predicate: Callable[[TargetSpec], bool]):
+    """Decorate a contract test that holds for fewer targets than its module's `applies_to`."""
+
+    def mark(test):
+        test.applies_to = predicate
+        return test
+
+    return mark
+
+
 def speaks_rest(spec: TargetSpec) -> bool:
     """The resource API is the REST one (contract test modules set `applies_to` from these)."""
     return spec.api_style == "rest"
@@ -84,6 +98,24 @@ def uses_jwt(spec: TargetSpec) -> bool:
 
 def rest_with_jwt(spec: TargetSpec) -> bool:
     return speaks_rest(spec) and uses_jwt(spec)
+
+
+def uses_api_keys(spec: TargetSpec) -> bool:
+    """Principals are API keys minted with the service's own command."""
+    return spec.auth == "api_key"
+
+
+def has_principals(spec: TargetSpec) -> bool:
+    """Writes need credentials and callers are told apart (owner-only changes, 401s)."""
+    return AUTHS[spec.auth]["principals"]
+
+
+def rest_with_principals(spec: TargetSpec) -> bool:
+    return speaks_rest(spec) and has_principals(spec)
+
+
+def rest_without_auth(spec: TargetSpec) -> bool:
+    return speaks_rest(spec) and not has_principals(spec)
 
 
 def caches(spec: TargetSpec) -> bool:
@@ -302,6 +334,43 @@ class Target:
         pytest.fail(
             f"no way to count the rows written to a {self.spec.database} database is known to the suite"
         )
+
+    def api(self, instance: RunningService) -> Api:
+        """A client of `instance` that makes principals the way the target's auth method does."""
+        return Api(
+            instance.base_url,
+            self.plural,
+            auth=self.spec.auth,
+            mint_key=lambda name: self.create_api_key(instance, name),
+        )
+
+    # -- the service's own commands -------------------------------------------------------------
+    def run_service_command(self, key: str, instance: RunningService, **params: str):
+        """Run `commands.<key>` of the facts in the project directory with `instance`'s environment
+        (so it works on the instance's database); `{param}` placeholders are filled in, quoted."""
+        command = self.facts["commands"].get(key)
+        assert command, f"the {self.spec.language} facts have no commands.{key}"
+        for name, value in params.items():
+            command = command.replace("{" + name + "}", shlex.quote(value))
+        install(self.project_dir, self.spec.language, self.project_slug)
+        return run_command_split(command, self.project_dir, instance.env, timeout=120)
+
+    def create_api_key(self, instance: RunningService, name: str) -> dict:
+        """Mint a key with `commands.create_api_key`: the {"id", "name", "key"} it prints."""
+        result = self.run_service_command("create_api_key", instance, name=name)
+        assert result.returncode == 0, (
+            f"create_api_key exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+        )
+        try:
+            minted = json.loads(result.stdout)
+        except json.JSONDecodeError:
+            pytest.fail(f"create_api_key must print one JSON object on stdout, printed {result.stdout!r}")
+        assert isinstance(minted, dict) and {"id", "name", "key"} <= set(minted), minted
+        assert all(isinstance(minted[k], str) and minted[k] for k in ("id", "name", "key")), minted
+        return minted
+
+    def revoke_api_key(self, instance: RunningService, key_id: str):
+        return self.run_service_command("revoke_api_key", instance, id=key_id)
 
     def make_test_env(self) -> dict[str, str]:
         """Environment for the generated project's own `make test`."""

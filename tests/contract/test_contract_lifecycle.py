@@ -1,4 +1,5 @@
-"""Contract: graceful SIGTERM under load, and production mode refusing a weak JWT secret."""
+"""Contract: graceful SIGTERM under load (every auth method), and production mode refusing a weak
+JWT secret (auth jwt; the other methods' production rules are in their own modules)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ import time
 import httpx
 import pytest
 
-from tests.contract.checks import Api
-from tests.contract.targets import rest_with_jwt, wait_until
+from tests.contract.targets import only_for, speaks_rest, uses_jwt, wait_until
 from tests.helpers.facts import CONTRACT
 from tests.helpers.service import port_is_open
 
 pytestmark = pytest.mark.e2e
-applies_to = rest_with_jwt
+applies_to = speaks_rest
 
 GRACE = CONTRACT["shutdown_grace_seconds"]
 ENV = CONTRACT["env"]
@@ -56,15 +56,16 @@ def read_response(sock: socket.socket, timeout: float) -> tuple[int, dict[str, s
 class InFlight:
     """A request the server has started on (headers and half the body sent) before SIGTERM."""
 
-    def __init__(self, port: int, path: str, token: str, name: str) -> None:
+    def __init__(self, port: int, path: str, auth: dict[str, str], name: str) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         # A first, complete request proves the server has accepted this connection.
         self.sock.sendall(f"GET {CONTRACT['health_path']} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         status, _, _ = read_response(self.sock, 10)
         assert status == 200
         self.body = json.dumps({"name": name, "description": "sent across a SIGTERM"}).encode()
+        credentials = "".join(f"{header}: {value}\r\n" for header, value in auth.items())
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{credentials}"
             f"Content-Type: application/json\r\nContent-Length: {len(self.body)}\r\n\r\n"
         )
         self.sock.sendall(head.encode() + self.body[:10])
@@ -78,9 +79,9 @@ class InFlight:
 
 def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
     instance = target.start("sigterm")
-    api = Api(instance.base_url, target.plural)
-    user = api.new_user()
-    in_flight = [InFlight(instance.port, api.collection, user.token, f"in flight {i}") for i in range(4)]
+    api = target.api(instance)
+    user = api.new_principal()
+    in_flight = [InFlight(instance.port, api.collection, user.auth, f"in flight {i}") for i in range(4)]
     time.sleep(0.3)
 
     # Concurrent load on fresh connections until the server stops accepting.
@@ -130,6 +131,7 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
     assert all(status < 500 for status in statuses), f"5xx answers during shutdown: {sorted(set(statuses))}"
 
 
+@only_for(uses_jwt)
 @pytest.mark.parametrize(
     "secret",
     [None, "", "only-thirty-one-characters-long"],
@@ -155,6 +157,7 @@ def test_production_refuses_a_weak_jwt_secret_before_listening(target, secret):
     assert code not in (0, None), f"exit code {code}: a refusal must not exit 0\n" + instance.output_tail()
 
 
+@only_for(uses_jwt)
 def test_production_starts_with_a_strong_secret(target):
     env = target.service_env(
         "production-strong", **{ENV["app_env"]: "production", ENV["jwt_secret"]: "s" * 16 + "t" * 16}

@@ -1,25 +1,30 @@
 """The answer sets the static and wiring checks render: every enabled language on its own and
-with each server database, with each cache (alone, and beside a server database: compose and CI
-then run two services), plus the optional-file toggles on the defaults."""
+with each server database, with each other cache, API style and auth method it implements
+(on SQLite, and the caches and auth methods with a server database too: compose and CI then run
+two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults."""
 
 from __future__ import annotations
 
 from tests.helpers.facts import DATABASES, ENABLED_LANGUAGES, databases_for, options_for
 
+# copier.yml's defaults of the questions besides language and database.
+OPTION_DEFAULTS = {"cache": "none", "api_style": "rest", "auth": "jwt"}
+
 ANSWER_SETS: dict[str, dict] = {}
 for _language in ENABLED_LANGUAGES:
     ANSWER_SETS[_language] = {"language": _language}
-    for _database in databases_for(_language):
-        if DATABASES[_database]["server"]:
-            ANSWER_SETS[f"{_language}-{_database}"] = {"language": _language, "database": _database}
-    _servers = [key for key in databases_for(_language) if DATABASES[key]["server"]]
-    for _cache in options_for(_language, "cache"):
-        if _cache != "none":
-            ANSWER_SETS[f"{_language}-{_cache}"] = {"language": _language, "cache": _cache}
-            for _database in _servers[:1]:
-                ANSWER_SETS[f"{_language}-{_database}-{_cache}"] = {
+    _servers = [db for db in databases_for(_language) if DATABASES[db]["server"]]
+    for _database in _servers:
+        ANSWER_SETS[f"{_language}-{_database}"] = {"language": _language, "database": _database}
+    for _question, _default in OPTION_DEFAULTS.items():
+        for _value in options_for(_language, _question):
+            if _value == _default:
+                continue
+            ANSWER_SETS[f"{_language}-{_question}={_value}"] = {"language": _language, _question: _value}
+            if _question in ("auth", "cache") and _servers:
+                ANSWER_SETS[f"{_language}-{_servers[0]}-{_question}={_value}"] = {
                     "language": _language,
-                    "database": _database,
-                    "cache": _cache,
+                    "database": _servers[0],
+                    _question: _value,
                 }
 ANSWER_SETS["no-grafana"] = {"grafana": False}

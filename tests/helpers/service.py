@@ -131,6 +131,26 @@ def run_command(
     return subprocess.CompletedProcess(proc.args, proc.returncode, out.decode(errors="replace"), "")
 
 
+def run_command_split(
+    command: str, cwd: Path, env: Mapping[str, str], timeout: float
+) -> subprocess.CompletedProcess:
+    """Like run_command, with stdout and stderr kept apart (for commands whose stdout is data)."""
+    proc = spawn(command, cwd, env, subprocess.PIPE, subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        out, err = proc.communicate()
+        pytest.fail(
+            f"`{command}` in {cwd} did not finish within {timeout:.0f}s:\n{err.decode(errors='replace')[-6000:]}"
+        )
+    finally:
+        kill_group(proc)
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+    )
+
+
 _INSTALLED: dict[Path, float] = {}
 _INSTALL_LOCK = threading.Lock()
 

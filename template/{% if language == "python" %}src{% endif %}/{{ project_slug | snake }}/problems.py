@@ -97,8 +97,9 @@ def problem_response(
     )
 
 
-def unauthorized(detail: str) -> ProblemError:
-    return ProblemError(401, detail, headers={"WWW-Authenticate": "Bearer"})
+def unauthorized(detail: str, scheme: str = "Bearer") -> ProblemError:
+    """A 401 whose WWW-Authenticate names the auth scheme the client should use."""
+    return ProblemError(401, detail, headers={"WWW-Authenticate": scheme})
 
 
 def _field_name(loc: tuple[int | str, ...]) -> str:
