@@ -39,7 +39,9 @@ class StackFacts(ContextHook):
     def hook(self, context: dict[str, Any]) -> None:
         language = context.get("language") or "python"
         database = context.get("database") or "sqlite"
-        context["stack"] = stacks.facts_for(language, context.get("project_slug") or "service")
+        context["stack"] = stacks.facts_for(
+            language, context.get("project_slug") or "service", context.get("api_style") or "rest"
+        )
         context["db"] = {"key": database, **stacks.DATABASES.get(database, {})}
         # The chosen values of the questions whose answers may add packages
         # (stack.option_packages); the lock template guards packages by them.
@@ -73,4 +75,5 @@ class NameFilters(Extension):
             slug_problem=naming.slug_problem,
             resource_problem=naming.resource_problem,
             unsupported_with=stacks.unsupported_reason,
+            auth_problem=stacks.combination_problem,
         )

@@ -9,6 +9,7 @@ import this module too, and check the rendered files against it.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 # What every service honours, whatever its language (docs/contract.md).
@@ -39,6 +40,7 @@ CONTRACT = {
         "cache_ttl": "CACHE_TTL_SECONDS",
         # auth=none: the opt-in that lets APP_ENV=production serve anonymous writes.
         "allow_anonymous_writes": "ALLOW_ANONYMOUS_WRITES",
+        "grpc_port": "GRPC_PORT",
     },
     # Only with a cache: single-resource reads answered from the cache (hits) or not (misses),
     # and failed cache operations by `operation` (get, set, delete).
@@ -47,6 +49,17 @@ CONTRACT = {
     "metric_cache_errors": "cache_errors_total",
     "cache_ttl_default_seconds": 60,
     "shutdown_grace_seconds": 10,
+    # api_style=grpc: a second listener on GRPC_PORT. The .proto is part of the contract; its
+    # names derive from the resource ({plural} lower case, {Name} singular PascalCase).
+    "grpc": {
+        "port": 50051,
+        "proto": "proto/{plural}/v1/{plural}.proto",
+        "package": "{plural}.v1",
+        "service": "{Name}Service",
+        "metric_started": "grpc_server_started_total",
+        "metric_handled": "grpc_server_handled_total",
+        "metric_duration": "grpc_server_handling_seconds",
+    },
 }
 
 STACKS = {
@@ -76,8 +89,8 @@ STACKS = {
             # auth=api_key, run in the project directory with the service's environment:
             # create prints one JSON object {"id", "name", "key"} on stdout (the key only this
             # once); revoke exits 0 once the key is revoked, non-zero for an unknown id.
-            "create_api_key": "uv run --frozen --all-extras python -m {package} create-api-key --name {name}",
-            "revoke_api_key": "uv run --frozen --all-extras python -m {package} revoke-api-key {id}",
+            "create_api_key": "uv run --frozen python -m {package} create-api-key --name {name}",
+            "revoke_api_key": "uv run --frozen python -m {package} revoke-api-key {id}",
         },
         # The packages one answer of the database, cache, api_style or auth question
         # adds (keyed by the answer's value; "none" never adds any). The project
@@ -88,11 +101,27 @@ STACKS = {
         "option_packages": {
             "postgresql": ["psycopg[binary]>=3.2"],
             "mysql": ["pymysql>=1.1"],
+            "grpc": [
+                "grpcio>=1.84",
+                "grpcio-health-checking>=1.84",
+                "grpcio-reflection>=1.84",
+                "protobuf>=6.31",
+            ],
             "redis": ["redis>=6.2"],
             "memcached": ["pymemcache>=4.0"],
         },
         # The same for the `dev` dependency group (a test client only one answer needs).
-        "option_dev_packages": {},
+        "option_dev_packages": {
+            # grpcio-tools and mypy-protobuf turn proto/ into code and its type stubs (`make generate`).
+            "grpc": [
+                "grpcio-tools>=1.84",
+                "mypy-protobuf>=3.6",
+                "types-grpcio>=1.0.0.20250318",
+                "types-grpcio-health-checking>=1.0.0.20250318",
+                "types-grpcio-reflection>=1.0.0.20250318",
+                "types-protobuf>=6.30",
+            ],
+        },
         "paths": {
             "manifest": "pyproject.toml",
             "lockfile": "uv.lock",
@@ -361,7 +390,32 @@ CACHES = {
 API_STYLES = {
     "rest": {"label": "REST", "enabled": True, "languages": ["python", "go"]},
     "graphql": _planned("GraphQL", 4),
-    "grpc": _planned("gRPC", 4),
+    "grpc": {
+        "label": "gRPC",
+        "enabled": True,
+        "languages": ["python"],
+        # The auth methods this style's adapter implements so far (absent: every one).
+        "auths": ["jwt"],
+        # Listeners beside the HTTP one (probes, metrics, docs and the token endpoints stay on HTTP).
+        "ports": [{"name": "grpc", "env": CONTRACT["env"]["grpc_port"], "port": CONTRACT["grpc"]["port"]}],
+        # Per language: how the build turns proto/ into code (git-ignored, never committed). `generate`
+        # becomes `make generate` (run, test, lint and build depend on it) and a CI step;
+        # `docker_generate` runs in the image's build stage, first in the RUN after `COPY . .`.
+        "codegen": {
+            "python": {
+                "generate": "uv run --frozen python -m grpc_tools.protoc"
+                " --proto_path={package}/generated=proto --python_out=src --pyi_out=src"
+                " --grpc_python_out=src --mypy_grpc_out=quiet:src proto/*/v1/*.proto",
+                # The dev group (grpcio-tools, mypy-protobuf) in an environment of its own, so no
+                # build tool reaches the runtime stage's /app/.venv.
+                "docker_generate": "UV_PROJECT_ENVIRONMENT=/tmp/codegen uv run --frozen --only-dev"
+                " python -m grpc_tools.protoc --proto_path={package}/generated=proto"
+                " --python_out=src --pyi_out=src --grpc_python_out=src --mypy_grpc_out=quiet:src"
+                " proto/*/v1/*.proto",
+                "gitignore": ["src/{package}/generated/"],
+            },
+        },
+    },
     "soap": _planned("SOAP", 4),
 }
 
@@ -429,14 +483,47 @@ def _fill(value, names: dict[str, str]):
     return value
 
 
+def _run_first(step: str, command: str) -> str:
+    """The RUN instruction `step` with `command` run first (one layer; same --mount flags)."""
+    words = step.split(" ")
+    assert words[0] == "RUN", f"generated code goes into a RUN step, not {step!r}"
+    flags = list(itertools.takewhile(lambda word: word.startswith("--"), words[1:]))
+    return " ".join(["RUN", *flags, command, "&&", *words[1 + len(flags) :]])
+
+
+def combination_problem(api_style: str, auth: str) -> str:
+    """Why `auth` cannot go with `api_style` ('' when it can): the auth question's validator."""
+    style = API_STYLES.get(api_style, {})
+    if auth in style.get("auths", [auth]):
+        return ""
+    methods = " or ".join(AUTHS[key]["label"] for key in style["auths"])
+    return (
+        f"{style['label']} works with {methods} so far; {AUTHS[auth]['label']} with it is planned "
+        "(issue #4). Choose another auth method or API style."
+    )
+
+
 # Copier builds a render context for every file and path name; the facts of one
 # answer set are computed once and shared (read-only) by all of them.
 @functools.cache
-def facts_for(language: str, project_slug: str = "service") -> dict:
-    """The merged facts of one stack: its own row plus the shared contract.
+def facts_for(language: str, project_slug: str = "service", api_style: str = "rest") -> dict:
+    """The merged facts of one stack: its own row plus the shared contract, plus what the API
+    style adds (`extra_ports`, and for code generated from a schema: `commands.generate`, a
+    Docker build step after `COPY . .`, git-ignored paths).
 
     Facts name the project's package or binary as `{package}` (snake case) or
     `{slug}`; they are filled in here so every file shows the same command.
     """
     names = {"package": re.sub(r"[^a-z0-9]+", "_", project_slug.lower()).strip("_"), "slug": project_slug}
-    return {"key": language, **CONTRACT, **_fill(STACKS.get(language, {}), names)}
+    stack = _fill(STACKS.get(language, {}), names)
+    style = API_STYLES.get(api_style, {})
+    stack["extra_ports"] = list(style.get("ports", []))
+    codegen = _fill(style.get("codegen", {}).get(language), names)
+    if codegen and stack.get("commands"):
+        stack["commands"] = {**stack["commands"], "generate": codegen["generate"]}
+        steps = list(stack["docker"]["build_steps"])
+        after = steps.index("COPY . .") + 1
+        steps[after] = _run_first(steps[after], codegen["docker_generate"])
+        stack["docker"] = {**stack["docker"], "build_steps": steps}
+        stack["gitignore"] = [*stack["gitignore"], *codegen["gitignore"]]
+    return {"key": language, "api_style": api_style, **CONTRACT, **stack}

@@ -18,11 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import grpc
 import httpx
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.helpers.dockerfile import emulate, host_build_env
-from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, facts_for
+from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, facts_for, options_for
 
 pytestmark = pytest.mark.e2e
 
@@ -38,10 +40,27 @@ def image_root():
     shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
-def test_image_built_from_the_dockerfile_serves_the_contract_probes(render, language, image_root):
-    project = render(language=language)
-    stack = facts_for(language, SLUG)
+# Every language on the defaults, and each other API style a language implements (its listeners and
+# generated code must reach the image too).
+VARIANTS = [(language, "rest") for language in ENABLED_LANGUAGES] + [
+    (language, style)
+    for language in ENABLED_LANGUAGES
+    for style in options_for(language, "api_style")
+    if style != "rest"
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "api_style"),
+    VARIANTS,
+    ids=[language if style == "rest" else f"{language}-{style}" for language, style in VARIANTS],
+)
+def test_image_built_from_the_dockerfile_serves_the_contract_probes(render, language, api_style, image_root):
+    answers = (
+        {"language": language} if api_style == "rest" else {"language": language, "api_style": api_style}
+    )
+    project = render(**answers)
+    stack = facts_for(language, SLUG, api_style)
     image = emulate(project / "Dockerfile", project, image_root, stack["docker"]["workdir"], host_build_env())
 
     context_files = {path.name for path in project.rglob("*") if path.is_file()}
@@ -54,7 +73,10 @@ def test_image_built_from_the_dockerfile_serves_the_contract_probes(render, lang
     assert context_files, "empty project"
 
     port = image.env[CONTRACT["env"]["port"]]
-    assert image.expose == [port], "the image EXPOSEs the port its ENV makes the service listen on"
+    extra_ports = [image.env[extra["env"]] for extra in stack["extra_ports"]]
+    assert image.expose == [port, *extra_ports], (
+        "the image EXPOSEs the ports its ENV makes the service listen on"
+    )
     assert image.user is not None and image.user[0] != 0, "the image runs as a non-root user"
 
     env = {
@@ -89,6 +111,11 @@ def test_image_built_from_the_dockerfile_serves_the_contract_probes(render, lang
         ready = httpx.get(base + CONTRACT["readiness_path"])
         assert ready.status_code == 200, f"readiness in the image: {ready.text}\n{log.read_text()[-4000:]}"
         assert CONTRACT["metric_requests"] in httpx.get(base + CONTRACT["metrics_path"]).text
+        if api_style == "grpc":  # the code generated in the build stage serves in the runtime stage
+            with grpc.insecure_channel(f"127.0.0.1:{image.env[CONTRACT['env']['grpc_port']]}") as channel:
+                health = health_pb2_grpc.HealthStub(channel)
+                response = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+            assert response.status == health_pb2.HealthCheckResponse.SERVING
 
         process.send_signal(getattr(signal, image.stopsignal))
         assert process.wait(timeout=CONTRACT["shutdown_grace_seconds"]) == 0, log.read_text()[-4000:]

@@ -21,7 +21,7 @@ import yaml
 
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
-from tests.helpers.facts import AUTHS, CACHES, CONTRACT, DATABASES, facts_for
+from tests.helpers.facts import AUTHS, CACHES, CONTRACT, DATABASES, facts_for, naming
 
 
 def load_yaml(path: Path):
@@ -103,6 +103,16 @@ def makefile_rules(path: Path) -> dict[str, list[str]]:
     return rules
 
 
+def makefile_prerequisites(path: Path) -> dict[str, list[str]]:
+    """target -> its prerequisites (what stands between `:` and the `##` help text)."""
+    found: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)\s*:(?!=)([^#]*)", line)
+        if match:
+            found[match.group(1)] = match.group(2).split()
+    return found
+
+
 # --- PromQL -----------------------------------------------------------------------------
 
 _SELECTOR = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*\{")
@@ -147,7 +157,7 @@ def _facts(project: Path, answers: dict) -> tuple[dict, dict, dict]:
     full = load_yaml(project / ".copier-answers.yml")
     for key, value in answers.items():
         assert full[key] == value, f"{project} was rendered with {key}={full[key]!r}, not {value!r}"
-    stack = facts_for(full["language"], full["project_slug"])
+    stack = facts_for(full["language"], full["project_slug"], full["api_style"])
     db = {"key": full["database"], **DATABASES[full["database"]]}
     return stack, db, full
 
@@ -181,11 +191,14 @@ def check_dockerfile(project: Path, answers: dict) -> None:
     for keyword, args in instructions:
         by_keyword.setdefault(keyword, []).append(args)
 
-    assert by_keyword.get("EXPOSE") == [str(stack["port"])], "EXPOSE is the stack port"
+    exposed = [str(stack["port"]), *(str(extra["port"]) for extra in stack["extra_ports"])]
+    assert by_keyword.get("EXPOSE") == [" ".join(exposed)], "EXPOSE is the stack port and the API style's"
     env: dict[str, str] = {}
     for args in by_keyword.get("ENV", []):
         env.update(env_pairs(args))
     assert env.get(CONTRACT["env"]["port"]) == str(stack["port"]), "ENV PORT is the stack port"
+    for extra in stack["extra_ports"]:
+        assert env.get(extra["env"]) == str(extra["port"]), f"ENV {extra['env']} is the port EXPOSEd for it"
 
     users = by_keyword.get("USER", [])
     assert users == [stack["docker"]["user"]], "the runtime runs as the facts' user"
@@ -203,6 +216,9 @@ def check_dockerfile(project: Path, answers: dict) -> None:
     build = [f"{k} {a}" for k, a in stages[0]["instructions"] if k in {"COPY", "RUN"}]
     expected = stack["docker"]["build_steps"]
     assert build == expected, "the build stage runs the facts' build steps, in order"
+    if stack["commands"].get("generate"):
+        generate = build.index("COPY . .") + 1
+        assert "grpc_tools.protoc" in build[generate], "code is generated right after the sources arrive"
     copies = [a for k, a in instructions if k == "COPY"]
     assert all(a.startswith("--from=") for a in copies), "the runtime stage copies build artifacts only"
 
@@ -217,6 +233,12 @@ def check_compose(project: Path, answers: dict) -> None:
     assert f"{port}:{port}" in app["ports"], "the app publishes the stack port"
     environment = app["environment"]
     assert str(environment[CONTRACT["env"]["port"]]) == str(port), "PORT env is the stack port"
+    for extra in stack["extra_ports"]:
+        assert f"{extra['port']}:{extra['port']}" in app["ports"], (
+            f"the app publishes its {extra['name']} port"
+        )
+        assert str(environment[extra["env"]]) == str(extra["port"]), f"{extra['env']} is the published port"
+    assert len(app["ports"]) == 1 + len(stack["extra_ports"]), "the app publishes no other port"
     for name in ("app_env", "log_level", "database_url"):
         assert CONTRACT["env"][name] in environment, f"{CONTRACT['env'][name]} is set for the app"
     jwt_secret = CONTRACT["env"]["jwt_secret"]
@@ -446,6 +468,16 @@ def check_ci(project: Path, answers: dict) -> None:
         assert stack["commands"]["install"] in runs(job)
     assert stack["commands"]["lint"] in runs("lint")
     assert stack["commands"]["test"] in runs("test")
+    generate = stack["commands"].get("generate")
+    for job in ("lint", "test"):
+        if generate:
+            steps = runs(job)
+            assert generate in steps, f"{job} runs the facts' generate command"
+            assert steps.index(stack["commands"]["install"]) < steps.index(generate) < len(steps) - 1, (
+                f"{job} generates code after installing and before its own command"
+            )
+        else:
+            assert not [step for step in runs(job) if "protoc" in step], f"{job} generates nothing"
 
     env = jobs["test"].get("env", {})
     compose_env = load_yaml(project / "compose.yaml")["services"]["app"]["environment"]
@@ -530,9 +562,43 @@ def check_makefile(project: Path, answers: dict) -> None:
     rules = makefile_rules(project / "Makefile")
     for target in ("run", "test", "lint", "format", "migrate", "install", "build"):
         assert rules.get(target) == [stack["commands"][target]], f"make {target} runs the facts' command"
+    prerequisites = makefile_prerequisites(project / "Makefile")
+    if stack["commands"].get("generate"):
+        assert rules.get("generate") == [stack["commands"]["generate"]], (
+            "make generate runs the facts' command"
+        )
+        for target in ("run", "test", "lint", "build"):
+            assert "generate" in prerequisites[target], f"make {target} generates code first"
+    else:
+        assert "generate" not in rules
     assert rules.get("up") == ["docker compose up --build -d"]
     assert rules.get("down") == ["docker compose down"]
     assert rules.get("help"), "make help exists"
+
+
+def check_docs(project: Path, answers: dict) -> None:
+    """docs/contract.md and the README name the ports the Dockerfile and compose use."""
+    stack, _db, full = _facts(project, answers)
+    contract = (project / "docs/contract.md").read_text(encoding="utf-8")
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| `([^`]*)` \|", contract, re.MULTILINE))
+    assert rows.get(CONTRACT["env"]["port"]) == str(stack["port"]), (
+        "contract.md's PORT default is the stack port"
+    )
+    assert f"http://localhost:{stack['port']}" in readme, "the README's `make run` names the stack port"
+    for extra in stack["extra_ports"]:
+        assert rows.get(extra["env"]) == str(extra["port"]), (
+            f"contract.md's {extra['env']} default is the port"
+        )
+        assert f"localhost:{extra['port']}" in readme, f"the README names the {extra['name']} port"
+    if full["api_style"] == "grpc":
+        proto = project / CONTRACT["grpc"]["proto"].format(plural=naming.pluralize(full["resource"]))
+        assert proto.is_file(), f"the .proto the contract names is in the project: {proto}"
+        assert (
+            f"]({proto.relative_to(project)})" in readme and f"](../{proto.relative_to(project)})" in contract
+        )
+    else:
+        assert CONTRACT["env"]["grpc_port"] not in rows and not (project / "proto").exists()
 
 
 CHECKS = {
@@ -543,6 +609,7 @@ CHECKS = {
     "terraform": check_terraform,
     "ci": check_ci,
     "makefile": check_makefile,
+    "docs": check_docs,
 }
 
 
@@ -556,6 +623,7 @@ def test_wiring(render, answer_set, check):
 # --- Each check can fail: a mutated copy of one file is caught -------------------------------
 
 _DEFAULT_PORT = facts_for("python")["port"]
+_GRPC_PORT = CONTRACT["grpc"]["port"]
 
 MUTATIONS = {
     "dockerfile EXPOSE": ("dockerfile", {}, "Dockerfile", f"EXPOSE {_DEFAULT_PORT}", "EXPOSE 9999"),
@@ -704,6 +772,55 @@ MUTATIONS = {
         ".github/workflows/ci.yml",
         "localhost:8000/healthz",
         "localhost:8000/health",
+    ),
+    "dockerfile EXPOSE grpc": (
+        "dockerfile",
+        {"api_style": "grpc"},
+        "Dockerfile",
+        f"EXPOSE {_DEFAULT_PORT} {_GRPC_PORT}",
+        f"EXPOSE {_DEFAULT_PORT} 9999",
+    ),
+    "dockerfile ENV GRPC_PORT": (
+        "dockerfile",
+        {"api_style": "grpc"},
+        "Dockerfile",
+        f"GRPC_PORT={_GRPC_PORT}",
+        "GRPC_PORT=9999",
+    ),
+    "compose grpc port": (
+        "compose",
+        {"api_style": "grpc"},
+        "compose.yaml",
+        f'"{_GRPC_PORT}:{_GRPC_PORT}"',
+        '"9999:9999"',
+    ),
+    "compose GRPC_PORT env": (
+        "compose",
+        {"api_style": "grpc"},
+        "compose.yaml",
+        f'GRPC_PORT: "{_GRPC_PORT}"',
+        'GRPC_PORT: "9999"',
+    ),
+    "ci generate step": (
+        "ci",
+        {"api_style": "grpc"},
+        ".github/workflows/ci.yml",
+        "grpc_tools.protoc",
+        "true",
+    ),
+    "makefile test without generate": (
+        "makefile",
+        {"api_style": "grpc"},
+        "Makefile",
+        "test: generate",
+        "test:",
+    ),
+    "docs grpc port": (
+        "docs",
+        {"api_style": "grpc"},
+        "docs/contract.md",
+        f"| `GRPC_PORT` | `{_GRPC_PORT}` |",
+        "| `GRPC_PORT` | `9999` |",
     ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),

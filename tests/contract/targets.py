@@ -33,7 +33,7 @@ from tests.contract.checks import Api
 from tests.helpers.combinations import DIMENSIONS, combinations_for
 from tests.helpers.facts import AUTHS, CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
 from tests.helpers.servers import CACHE_SERVERS, CacheServer, MariaDBServer, PostgresServer
-from tests.helpers.service import RunningService, install, run_command_split, start_service
+from tests.helpers.service import RunningService, free_port, install, run_command_split, start_service
 
 ENV = CONTRACT["env"]
 
@@ -119,6 +119,15 @@ def rest_without_auth(spec: TargetSpec) -> bool:
     return speaks_rest(spec) and not has_principals(spec)
 
 
+def speaks_grpc(spec: TargetSpec) -> bool:
+    """The resource API is served over gRPC (the .proto in the project), beside HTTP."""
+    return spec.api_style == "grpc"
+
+
+def grpc_with_jwt(spec: TargetSpec) -> bool:
+    return speaks_grpc(spec) and uses_jwt(spec)
+
+
 def caches(spec: TargetSpec) -> bool:
     """The service caches single-resource reads (in the server CACHE_URL names)."""
     return spec.cache != "none"
@@ -180,7 +189,7 @@ class Target:
         self.project_slug = answers["project_slug"]
         self.resource = answers["resource"]
         self.plural = naming.pluralize(self.resource)
-        self.facts = facts_for(spec.language, self.project_slug)
+        self.facts = facts_for(spec.language, self.project_slug, spec.api_style)
         self.database_facts = DATABASES[spec.database]
         self.jwt_secret = "contract-" + secrets.token_hex(24)  # 57 characters
         self.workdir = lab.workdir / spec.id
@@ -228,6 +237,9 @@ class Target:
             ENV["app_env"]: "test",
             ENV["log_level"]: "info",
         }
+        # Listeners beside HTTP (GRPC_PORT): a free port each, so instances never collide.
+        for extra in self.facts["extra_ports"]:
+            env[extra["env"]] = str(free_port())
         if caches(self.spec):
             env[ENV["cache_url"]] = overrides.get(ENV["cache_url"]) or self.cache_server().url
         env.update(overrides)

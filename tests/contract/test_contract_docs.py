@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.contract.checks import describe
+from tests.contract.targets import speaks_rest
 from tests.helpers.facts import CONTRACT
 
 pytestmark = pytest.mark.e2e
 
 
-def test_openapi_document_lists_the_api(api):
+def test_openapi_document_lists_the_api(api, target):
     response = api.http.get(CONTRACT["openapi_path"])
     assert response.status_code == 200, describe(response)
     assert response.headers["content-type"].startswith("application/json"), describe(response)
@@ -21,15 +22,20 @@ def test_openapi_document_lists_the_api(api):
     assert isinstance(document.get("info"), dict) and document["info"].get("title"), "info.title is required"
     paths = document.get("paths", {})
     expected = {
-        api.collection: {"get", "post"},
-        f"{api.collection}/{{id}}": {"get", "put", "delete"},
+        f"{api.prefix}/auth/register": {"post"},
+        f"{api.prefix}/auth/token": {"post"},
     }
-    auth_paths = {f"{api.prefix}/auth/register": {"post"}, f"{api.prefix}/auth/token": {"post"}}
-    if api.auth_method == "jwt":
-        expected |= auth_paths
-    else:
+    if api.auth_method != "jwt":
+        expected = {}
         listed = [path for path in paths if path.startswith(f"{api.prefix}/auth/")]
         assert not listed, f"auth {api.auth_method!r} has no {api.prefix}/auth/ endpoints, but lists {listed}"
+    if speaks_rest(target.spec):
+        expected[api.collection] = {"get", "post"}
+        expected[f"{api.collection}/{{id}}"] = {"get", "put", "delete"}
+    else:  # another API style serves the resource; HTTP documents what it still serves
+        assert not [path for path in paths if path.startswith(api.collection)], (
+            f"{target.spec.api_style}: the REST resource routes must not be served: {sorted(paths)}"
+        )
     for path, methods in expected.items():
         assert path in paths, f"{path} is not in the OpenAPI paths {sorted(paths)}"
         assert methods <= set(paths[path]), (

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from tests.helpers.facts import CONTRACT, facts_for
 from tests.helpers.tools import require
@@ -155,21 +156,31 @@ _INSTALLED: dict[Path, float] = {}
 _INSTALL_LOCK = threading.Lock()
 
 
+def project_facts(project_dir: Path, language: str, project_slug: str) -> dict:
+    """The facts of a rendered project, with what its API style answer adds (generated code, ports)."""
+    answers = yaml.safe_load((project_dir / ".copier-answers.yml").read_text(encoding="utf-8"))
+    return facts_for(language, project_slug, answers.get("api_style", "rest"))
+
+
 def install(project_dir: Path, language: str, project_slug: str) -> float:
-    """Run the stack's install command once per project directory; returns the seconds it took."""
+    """Run the stack's install command, then its generate command if it has one, once per project
+    directory; returns the seconds it took."""
     project_dir = project_dir.resolve()
     with _INSTALL_LOCK:
         if project_dir in _INSTALLED:
             return 0.0
-        facts = facts_for(language, project_slug)
-        command = facts["commands"]["install"]
-        require(command.split()[0])
+        facts = project_facts(project_dir, language, project_slug)
         started = time.monotonic()
-        result = run_command(command, project_dir, base_env(), INSTALL_TIMEOUT)
-        if result.returncode != 0:
-            pytest.fail(
-                f"`{command}` failed in {project_dir} (exit {result.returncode}):\n{result.stdout[-6000:]}"
-            )
+        for key in ("install", "generate"):
+            command = facts["commands"].get(key)
+            if not command:
+                continue
+            require(command.split()[0])
+            result = run_command(command, project_dir, base_env(), INSTALL_TIMEOUT)
+            if result.returncode != 0:
+                pytest.fail(
+                    f"`{command}` failed in {project_dir} (exit {result.returncode}):\n{result.stdout[-6000:]}"
+                )
         _INSTALLED[project_dir] = time.monotonic() - started
         return _INSTALLED[project_dir]
 
