@@ -49,6 +49,8 @@ class StackFacts(ContextHook):
             context.get("auth") or "jwt",
         ]
         context["contract"] = stacks.CONTRACT
+        resource = naming.snake(context.get("resource") or "note")
+        context["soap"] = stacks.soap_contract(resource, naming.pluralize(resource))
         context["stacks"] = stacks.STACKS
         context["databases"] = stacks.DATABASES
         context["current_year"] = datetime.date.today().year

@@ -32,6 +32,19 @@ CONTRACT = {
         "log_level": "LOG_LEVEL",
     },
     "shutdown_grace_seconds": 10,
+    # api_style=soap: one SOAP 1.1 document/literal endpoint (WSDL at `<path>?wsdl`). `{plural}`
+    # is the resource plural, `{Name}`/`{Plural}` its PascalCase singular and plural.
+    "soap": {
+        "path": "/soap",
+        "namespace": "urn:backend-roadmap:{plural}:v1",
+        "operations": {
+            "list": "List{Plural}",
+            "get": "Get{Name}",
+            "create": "Create{Name}",
+            "update": "Update{Name}",
+            "delete": "Delete{Name}",
+        },
+    },
 }
 
 STACKS = {
@@ -306,7 +319,7 @@ API_STYLES = {
     "rest": {"label": "REST", "enabled": True, "languages": ["python", "go"]},
     "graphql": _planned("GraphQL", 4),
     "grpc": _planned("gRPC", 4),
-    "soap": _planned("SOAP", 4),
+    "soap": {"label": "SOAP", "enabled": True, "languages": ["python"]},
 }
 
 AUTHS = {
@@ -346,6 +359,21 @@ def _fill(value, names: dict[str, str]):
     if isinstance(value, dict):
         return {key: _fill(item, names) for key, item in value.items()}
     return value
+
+
+def soap_contract(resource: str, plural: str) -> dict:
+    """CONTRACT["soap"] for one resource: `resource`/`plural` in snake case (`note`, `notes`)."""
+    words = {
+        "plural": plural,
+        "Name": "".join(part.capitalize() for part in resource.split("_")),
+        "Plural": "".join(part.capitalize() for part in plural.split("_")),
+    }
+    soap = CONTRACT["soap"]
+    return {
+        "path": soap["path"],
+        "namespace": soap["namespace"].format(**words),
+        "operations": {key: name.format(**words) for key, name in soap["operations"].items()},
+    }
 
 
 # Copier builds a render context for every file and path name; the facts of one
