@@ -81,9 +81,12 @@ STACKS = {
         "option_packages": {
             "postgresql": ["psycopg[binary]>=3.2"],
             "mysql": ["pymysql>=1.1"],
+            "soap": ["lxml>=5.3", "soapbar>=0.21"],
         },
         # The same for the `dev` dependency group (a test client only one answer needs).
-        "option_dev_packages": {},
+        "option_dev_packages": {
+            "soap": ["types-lxml>=2025.3"],  # lxml's types, for mypy --strict
+        },
         "paths": {
             "manifest": "pyproject.toml",
             "lockfile": "uv.lock",
