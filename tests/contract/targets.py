@@ -85,6 +85,15 @@ def rest_with_jwt(spec: TargetSpec) -> bool:
     return speaks_rest(spec) and uses_jwt(spec)
 
 
+def speaks_soap(spec: TargetSpec) -> bool:
+    """The resource API is the SOAP one (docs/contract.md, "SOAP API")."""
+    return spec.api_style == "soap"
+
+
+def soap_with_jwt(spec: TargetSpec) -> bool:
+    return speaks_soap(spec) and uses_jwt(spec)
+
+
 class Lab:
     """Process-wide shared resources: one PostgreSQL cluster, one MariaDB server, one scratch directory, the targets."""
 
