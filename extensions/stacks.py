@@ -248,6 +248,7 @@ STACKS = {
     },
 }
 
+
 def _planned(label: str, issue: int) -> dict:
     return {
         "label": label,

@@ -6,7 +6,7 @@ enabled languages get patterns; the others show as "not offered yet" (copier.yml
 
 from __future__ import annotations
 
-from tests.helpers.facts import ENABLED_LANGUAGES, databases_for
+from tests.helpers.facts import ENABLED_LANGUAGES, databases_for, options_for
 
 STATIC = r"^tests/test_static_checks\.py::"
 
@@ -21,6 +21,15 @@ def each_language_with(database: str, *patterns: str) -> dict[str, list[str]]:
         lang: [pattern.format(lang=lang) for pattern in patterns]
         for lang in ENABLED_LANGUAGES
         if database in databases_for(lang)
+    }
+
+
+def each_language_offering(question: str, value: str, *patterns: str) -> dict[str, list[str]]:
+    """Patterns for the languages that implement answer `value` to `question` (cache, api_style, auth)."""
+    return {
+        lang: [pattern.format(lang=lang) for pattern in patterns]
+        for lang in ENABLED_LANGUAGES
+        if value in options_for(lang, question)
     }
 
 
@@ -66,6 +75,15 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     (
         "Service contract suite passes against a real MySQL-compatible server (MariaDB)",
         each_language_with("mysql", r"^tests/contract/.*\[{lang}-mysql"),
+    ),
+    (
+        "SOAP API (api_style=soap): WSDL at /soap?wsdl, every operation called by zeep, faults carrying the problem, no XML entities",
+        each_language_offering(
+            "api_style",
+            "soap",
+            r"^tests/contract/test_contract_soap\.py::.*\[{lang}-sqlite-api_style=soap\]",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-sqlite-api_style=soap\]",
+        ),
     ),
     (
         "Committed lockfile matches the manifest for every answer",
