@@ -1,7 +1,8 @@
 """Fixtures of the black-box contract suite, parametrized over the targets (tests/contract/targets.py).
 
 A test module whose checks hold only for some targets (say, the REST resource API) sets
-`applies_to = <predicate on TargetSpec>`; its tests are generated for those targets only.
+`applies_to = <predicate on TargetSpec>`; its tests are generated for those targets only. One
+test of a wider module narrows it further with `@pytest.mark.applies_to(<predicate>)`.
 
 `target` renders the project for one pair and starts what it needs; `service` is the running
 instance most tests talk to; `api` speaks the contract over HTTP. Tests that need other
@@ -28,8 +29,15 @@ def _lab_teardown() -> Iterator[None]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
-        applies_to = getattr(metafunc.module, "applies_to", lambda _spec: True)
-        specs = [spec for spec in targets(metafunc.config.getoption("combinations")) if applies_to(spec)]
+        module_applies_to = getattr(metafunc.module, "applies_to", lambda _spec: True)
+        # A test of a module whose other checks hold more widely narrows it with its own marker.
+        marker = metafunc.definition.get_closest_marker("applies_to")
+        test_applies_to = marker.args[0] if marker else lambda _spec: True
+        specs = [
+            spec
+            for spec in targets(metafunc.config.getoption("combinations"))
+            if module_applies_to(spec) and test_applies_to(spec)
+        ]
         metafunc.parametrize("target", specs, ids=[spec.id for spec in specs], indirect=True, scope="session")
 
 

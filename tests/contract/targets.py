@@ -85,6 +85,12 @@ def rest_with_jwt(spec: TargetSpec) -> bool:
     return speaks_rest(spec) and uses_jwt(spec)
 
 
+def only_for(predicate: Callable[[TargetSpec], bool]) -> pytest.MarkDecorator:
+    """Narrow one test of a wider contract module to the targets `predicate` accepts."""
+    # with_args: a mark called with one function would decorate it instead of taking it as argument.
+    return pytest.mark.applies_to.with_args(predicate)
+
+
 def speaks_soap(spec: TargetSpec) -> bool:
     """The resource API is the SOAP one (docs/contract.md, "SOAP API")."""
     return spec.api_style == "soap"

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from tests.contract.checks import Api
-from tests.contract.targets import rest_with_jwt, wait_until
+from tests.contract.targets import only_for, rest_with_jwt, uses_jwt, wait_until
 from tests.helpers.facts import CONTRACT
 from tests.helpers.service import port_is_open
 
 pytestmark = pytest.mark.e2e
-applies_to = rest_with_jwt
+applies_to = uses_jwt  # the production checks are about JWT_SECRET
 
 GRACE = CONTRACT["shutdown_grace_seconds"]
 ENV = CONTRACT["env"]
@@ -76,6 +76,7 @@ class InFlight:
         return status, body
 
 
+@only_for(rest_with_jwt)
 def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
     instance = target.start("sigterm")
     api = Api(instance.base_url, target.plural)

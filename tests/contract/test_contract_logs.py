@@ -7,11 +7,10 @@ import uuid
 import pytest
 
 from tests.contract.checks import REQUEST_ID, assert_rfc3339, describe
-from tests.contract.targets import rest_with_jwt, wait_until
+from tests.contract.targets import only_for, rest_with_jwt, wait_until
 from tests.helpers.facts import CONTRACT
 
 pytestmark = pytest.mark.e2e
-applies_to = rest_with_jwt
 
 HEADER = CONTRACT["request_id_header"]
 LOG_FIELDS = {"ts", "level", "msg", "request_id", "method", "route", "status", "duration_ms"}
@@ -37,6 +36,7 @@ def assert_number(value, what: str) -> None:
     )
 
 
+@only_for(rest_with_jwt)
 def test_request_line_has_every_field(api, service, owner):
     item = api.create(owner, name="logged")
     request_id = f"contract.{uuid.uuid4().hex}"

@@ -10,11 +10,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.contract.checks import describe
-from tests.contract.targets import rest_with_jwt
+from tests.contract.targets import only_for, rest_with_jwt
 from tests.helpers.facts import CONTRACT
 
 pytestmark = pytest.mark.e2e
-applies_to = rest_with_jwt
 
 REQUESTS = CONTRACT["metric_requests"]
 DURATION = CONTRACT["metric_duration"]
@@ -62,6 +61,7 @@ def test_metric_families_and_types(api):
         assert samples(families, name), f"no {name} series exposed"
 
 
+@only_for(rest_with_jwt)
 def test_labels_are_method_route_template_and_status(api, owner):
     note = api.create(owner, name="metrics label check")
     assert api.http.get(api.item(note["id"])).status_code == 200

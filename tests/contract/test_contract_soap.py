@@ -20,7 +20,7 @@ from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
 
 from tests.contract.checks import RFC3339, User, describe
-from tests.contract.targets import soap_with_jwt
+from tests.contract.targets import soap_with_jwt, wait_until
 from tests.helpers.facts import CONTRACT, stacks
 
 pytestmark = pytest.mark.e2e
@@ -320,3 +320,28 @@ def test_soap_requests_are_counted_and_carry_the_request_id(soap, api, anonymous
     )
     assert response.status_code == 200, describe(response)
     assert response.headers.get(CONTRACT["request_id_header"]) == request_id, describe(response)
+
+
+def test_soap_requests_are_logged_under_the_endpoint(soap, api, service):
+    request_id = f"soap-log-{uuid.uuid4().hex[:8]}"
+    body = envelope(soap, soap.operations["get"], f"<t:id>{uuid.uuid4()}</t:id>")
+    response = api.http.post(
+        soap.url,
+        content=body,
+        headers={"Content-Type": "text/xml", CONTRACT["request_id_header"]: request_id},
+    )
+    assert response.status_code == 500, describe(response)
+    found: list[dict] = []
+
+    def logged() -> bool:
+        found[:] = [r for r in service.log_records() if r.get("request_id") == request_id]
+        return bool(found)
+
+    assert wait_until(logged, timeout=5), (
+        f"no log line with request_id={request_id}\n" + service.output_tail()
+    )
+    assert len(found) == 1, f"one log line per request: {found}"
+    record = found[0]
+    assert (record["method"], record["route"], record["status"]) == ("POST", CONTRACT["soap"]["path"], 500), (
+        record
+    )
