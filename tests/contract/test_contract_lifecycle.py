@@ -7,13 +7,15 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from tests.contract.checks import Api
-from tests.contract.targets import only_for, rest_with_jwt, uses_jwt, wait_until
-from tests.helpers.facts import CONTRACT
+from tests.contract.targets import only_for, rest_with_jwt, soap_with_jwt, speaks_soap, uses_jwt, wait_until
+from tests.helpers.facts import CONTRACT, stacks
 from tests.helpers.service import port_is_open
 
 pytestmark = pytest.mark.e2e
@@ -53,19 +55,61 @@ def read_response(sock: socket.socket, timeout: float) -> tuple[int, dict[str, s
     return status, headers, rest
 
 
+@dataclass(frozen=True)
+class ResourceCalls:
+    """The target's API style, as far as this test needs it: a write and a public read."""
+
+    path: str  # where writes are POSTed
+    content_type: str
+    create_body: Callable[[str], bytes]  # the body that creates an item of that name
+    created: int  # the status of a successful create
+    read: Callable[[httpx.Client], httpx.Response]  # a public read of a page of items
+
+
+def resource_calls(target, api: Api) -> ResourceCalls:
+    if speaks_soap(target.spec):
+        soap = stacks.soap_contract(target.resource, target.plural)
+
+        def envelope(operation: str, fields: str) -> bytes:
+            return (
+                f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="{soap["namespace"]}">'
+                f"<s:Body><t:{operation}>{fields}</t:{operation}></s:Body></s:Envelope>"
+            ).encode()
+
+        create, page = soap["operations"]["create"], soap["operations"]["list"]
+        return ResourceCalls(
+            path=soap["path"],
+            content_type="text/xml; charset=utf-8",
+            create_body=lambda name: envelope(create, f"<t:name>{name}</t:name>"),
+            created=200,
+            read=lambda client: client.post(
+                soap["path"],
+                content=envelope(page, "<t:limit>5</t:limit>"),
+                headers={"Content-Type": "text/xml"},
+            ),
+        )
+    return ResourceCalls(
+        path=api.collection,
+        content_type="application/json",
+        create_body=lambda name: json.dumps({"name": name, "description": "sent across a SIGTERM"}).encode(),
+        created=201,
+        read=lambda client: client.get(api.collection, params={"limit": 5}),
+    )
+
+
 class InFlight:
     """A request the server has started on (headers and half the body sent) before SIGTERM."""
 
-    def __init__(self, port: int, path: str, token: str, name: str) -> None:
+    def __init__(self, port: int, calls: ResourceCalls, token: str, name: str) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         # A first, complete request proves the server has accepted this connection.
         self.sock.sendall(f"GET {CONTRACT['health_path']} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         status, _, _ = read_response(self.sock, 10)
         assert status == 200
-        self.body = json.dumps({"name": name, "description": "sent across a SIGTERM"}).encode()
+        self.body = calls.create_body(name)
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(self.body)}\r\n\r\n"
+            f"POST {calls.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: {calls.content_type}\r\nContent-Length: {len(self.body)}\r\n\r\n"
         )
         self.sock.sendall(head.encode() + self.body[:10])
 
@@ -76,12 +120,13 @@ class InFlight:
         return status, body
 
 
-@only_for(rest_with_jwt)
+@only_for(lambda spec: rest_with_jwt(spec) or soap_with_jwt(spec))
 def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
     instance = target.start("sigterm")
     api = Api(instance.base_url, target.plural)
+    calls = resource_calls(target, api)
     user = api.new_user()
-    in_flight = [InFlight(instance.port, api.collection, user.token, f"in flight {i}") for i in range(4)]
+    in_flight = [InFlight(instance.port, calls, user.token, f"in flight {i}") for i in range(4)]
     time.sleep(0.3)
 
     # Concurrent load on fresh connections until the server stops accepting.
@@ -93,7 +138,7 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
         while not stop_load.is_set():
             try:
                 with httpx.Client(base_url=instance.base_url, timeout=GRACE + 5) as client:
-                    statuses.append(client.get(api.collection, params={"limit": 5}).status_code)
+                    statuses.append(calls.read(client).status_code)
             except httpx.HTTPError as error:
                 refused.append(type(error).__name__)
                 time.sleep(0.05)
@@ -116,7 +161,7 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
         )
         for request in in_flight:
             status, body = request.finish()
-            assert status == 201, f"an in-flight POST got {status} {body[:300]!r} after SIGTERM"
+            assert status == calls.created, f"an in-flight POST got {status} {body[:300]!r} after SIGTERM"
         code = instance.wait_exit(max(0.1, GRACE - (time.monotonic() - signalled)))
         elapsed = time.monotonic() - signalled
     finally:
