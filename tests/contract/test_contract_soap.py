@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -19,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
 
-from tests.contract.checks import RFC3339, User, describe
+from tests.contract.checks import RFC3339, User, describe, reason_phrases
 from tests.contract.targets import soap_with_jwt, wait_until
 from tests.helpers.facts import CONTRACT, stacks
 
@@ -29,8 +28,6 @@ applies_to = soap_with_jwt
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 WSDL_SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
-REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
-REASONS[422] = "Unprocessable Content"
 ITEM_FIELDS = {"id", "name", "description", "created_at", "updated_at", "owner_id"}
 
 
@@ -61,8 +58,8 @@ def soap(target, service) -> Soap:
 
 
 @pytest.fixture
-def anonymous(soap) -> Iterator[zeep.Client]:
-    yield soap.client()
+def anonymous(soap) -> zeep.Client:
+    return soap.client()
 
 
 def problem_of(detail: etree._Element | None, namespace: str) -> dict:
@@ -93,7 +90,7 @@ def assert_fault(soap: Soap, call, code: str, status: int) -> dict:
     assert fault.code.rpartition(":")[2] == code, f"faultcode {fault.code!r}, expected {code}"
     problem = problem_of(fault.detail, soap.namespace)
     assert problem["status"] == status, f"problem status {problem['status']}, expected {status}: {problem}"
-    assert problem["title"] == REASONS[status], f"problem title {problem['title']!r}: {problem}"
+    assert problem["title"] in reason_phrases(status), f"problem title {problem['title']!r}: {problem}"
     assert problem["detail"] and problem["detail"].strip(), f"problem detail is empty: {problem}"
     assert fault.message == problem["detail"], f"faultstring {fault.message!r} != detail {problem}"
     return problem
