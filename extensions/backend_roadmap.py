@@ -29,7 +29,8 @@ naming = _load_sibling("naming")
 
 
 class StackFacts(ContextHook):
-    """Adds `stack` (the chosen language's facts), `db`, `auth_facts`, `options` and the contract to the context.
+    """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `options` and the contract
+    to the context.
 
     Copier also renders defaults and validators before every question is
     answered, so each lookup falls back to the defaults rather than failing.
@@ -50,6 +51,8 @@ class StackFacts(ContextHook):
             context.get("api_style") or "rest",
             context.get("auth") or "jwt",
         ]
+        cache = context.get("cache") or "none"
+        context["cache_facts"] = {"key": cache, **stacks.CACHES.get(cache, {})}
         auth = context.get("auth") or "jwt"
         context["auth_facts"] = {"key": auth, **stacks.AUTHS.get(auth, {})}
         context["contract"] = stacks.CONTRACT

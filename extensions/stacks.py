@@ -35,10 +35,19 @@ CONTRACT = {
         "jwt_secret": "JWT_SECRET",
         "app_env": "APP_ENV",
         "log_level": "LOG_LEVEL",
+        # Only with a cache: where it is, and how long an entry lives.
+        "cache_url": "CACHE_URL",
+        "cache_ttl": "CACHE_TTL_SECONDS",
         # auth=none: the opt-in that lets APP_ENV=production serve anonymous writes.
         "allow_anonymous_writes": "ALLOW_ANONYMOUS_WRITES",
         "grpc_port": "GRPC_PORT",
     },
+    # Only with a cache: single-resource reads answered from the cache (hits) or not (misses),
+    # and failed cache operations by `operation` (get, set, delete).
+    "metric_cache_hits": "cache_hits_total",
+    "metric_cache_misses": "cache_misses_total",
+    "metric_cache_errors": "cache_errors_total",
+    "cache_ttl_default_seconds": 60,
     "shutdown_grace_seconds": 10,
     # api_style=grpc: a second listener on GRPC_PORT. The .proto is part of the contract; its
     # names derive from the resource ({plural} lower case, {Name} singular PascalCase).
@@ -111,6 +120,8 @@ STACKS = {
                 "grpcio-reflection>=1.84",
                 "protobuf>=6.31",
             ],
+            "redis": ["redis>=6.2"],
+            "memcached": ["pymemcache>=4.0"],
             "soap": ["lxml>=5.3", "soapbar>=0.21"],
         },
         # The same for the `dev` dependency group (a test client only one answer needs).
@@ -354,8 +365,41 @@ DATABASES = {
 # service implements it, and copier.yml refuses the rest with the reason.
 CACHES = {
     "none": {"label": "No cache", "enabled": True, "languages": ["python", "go"]},
-    "redis": _planned("Redis caching", 4),
-    "memcached": _planned("Memcached caching", 4),
+    # Server facts for compose and CI; `url` is CACHE_URL with `{host}` for the server's host.
+    "redis": {
+        "label": "Redis",
+        "enabled": True,
+        "languages": ["python"],
+        "image": "redis:7.4.11-alpine",
+        "port": 6379,
+        "url_scheme": "redis",
+        "url": "redis://{host}:6379/0",
+        "healthcheck": ["CMD", "redis-cli", "ping"],
+        # Exec form of the server process: a pure cache, nothing written to disk.
+        "command": [
+            "redis-server",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--maxmemory",
+            "64mb",
+            "--maxmemory-policy",
+            "allkeys-lru",
+        ],
+    },
+    "memcached": {
+        "label": "Memcached",
+        "enabled": True,
+        "languages": ["python"],
+        "image": "memcached:1.6.39-alpine",
+        "port": 11211,
+        "url_scheme": "memcached",
+        "url": "memcached://{host}:11211",
+        # The image has no client; busybox nc speaks the text protocol's `version`.
+        "healthcheck": ["CMD-SHELL", "echo version | nc -w 2 127.0.0.1 11211 | grep -q VERSION"],
+        "command": ["memcached", "--memory-limit=64"],
+    },
 }
 
 API_STYLES = {

@@ -61,6 +61,20 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         each_language_with("mysql", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-mysql\]"),
     ),
     (
+        "Generated `make test` passes with Redis caching, its cache tests against a real Redis",
+        each_language_offering(
+            "cache", "redis", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]"
+        ),
+    ),
+    (
+        "Generated `make test` passes with Memcached caching, its cache tests against a real Memcached",
+        each_language_offering(
+            "cache",
+            "memcached",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
+        ),
+    ),
+    (
         "Generated `make test` passes with other resource and project names (irregular plurals, long slugs)",
         each_language(r"^tests/test_e2e\.py::test_generated_make_test_passes_with_other_names\[.*{lang}"),
     ),
@@ -79,6 +93,14 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     (
         "Service contract suite passes against a real MySQL-compatible server (MariaDB)",
         each_language_with("mysql", r"^tests/contract/.*\[{lang}-mysql"),
+    ),
+    (
+        "Caching contract against a real Redis: miss then hit, invalidation on write, TTL expiry, cache down and back, readiness",
+        each_language_offering("cache", "redis", r"^tests/contract/test_contract_cache\.py::.*\[{id}"),
+    ),
+    (
+        "Caching contract against a real Memcached: miss then hit, invalidation on write, TTL expiry, cache down and back, readiness",
+        each_language_offering("cache", "memcached", r"^tests/contract/test_contract_cache\.py::.*\[{id}"),
     ),
     (
         "API keys: minted and revoked by a service command, sent in `X-API-Key`, stored hashed, 401 with `WWW-Authenticate: ApiKey`",

@@ -1,7 +1,8 @@
 """End to end: every enabled (language, database) renders into a project whose own `make test` passes.
 
 The generated project's tests run with DATABASE_URL pointing at a real server for
-`postgresql` (PostgreSQL) and `mysql` (MariaDB). The black-box contract suite (tests/contract/) then starts the service for the
+`postgresql` (PostgreSQL) and `mysql` (MariaDB), and CACHE_URL at a real Redis or Memcached
+when the project caches. The black-box contract suite (tests/contract/) then starts the service for the
 same targets and checks it: `pytest tests/test_e2e.py tests/contract` runs both; the targets,
 rendered projects, installs and database servers are shared (tests/contract/targets.py).
 """
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.contract.targets import Target, lab, targets
+from tests.contract.targets import Target, caches, lab, targets
 from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, facts_for
 from tests.helpers.service import base_env, install, run_command
 from tests.helpers.tools import require
@@ -42,6 +43,7 @@ def test_generated_make_test_passes(e2e_target: Target):
     target = e2e_target
     install(target.project_dir, target.spec.language, target.project_slug)
     env = target.make_test_env()
+    cache_reads = target.cache_server().reads() if caches(target.spec) else 0
     started = time.monotonic()
     result = run_command(f"{make} test", target.project_dir, base_env(**env), MAKE_TEST_TIMEOUT)
     took = time.monotonic() - started
@@ -59,6 +61,12 @@ def test_generated_make_test_passes(e2e_target: Target):
         url = env[CONTRACT["env"]["database_url"]]
         inserted = target.rows_inserted(url)
         assert inserted > 0, f"`make test` inserted no row in {url}: it did not use DATABASE_URL"
+    if caches(target.spec):
+        # Likewise, the project's cache tests ran against CACHE_URL's server rather than skipping.
+        url = env[CONTRACT["env"]["cache_url"]]
+        assert target.cache_server().reads() > cache_reads, (
+            f"`make test` read nothing from {url}: its tests did not use CACHE_URL"
+        )
 
 
 @pytest.mark.parametrize("target_name", ["lint", "build"])

@@ -16,7 +16,7 @@ import yaml
 
 from tests.contract.checks import Api
 from tests.contract.targets import Target, TargetSpec, lab, wait_until
-from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES
+from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, options_for
 from tests.helpers.servers import PrometheusServer
 from tests.helpers.service import RunningService
 
@@ -42,11 +42,28 @@ PROMQL_WORDS = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module", params=ENABLED_LANGUAGES)
+# Each language on its defaults, and with a cache when it offers one (the dashboard then has
+# cache panels; one cache is enough, all expose the same metrics).
+LIVE = [(language, None) for language in ENABLED_LANGUAGES] + [
+    (language, caches[0])
+    for language in ENABLED_LANGUAGES
+    if (caches := [value for value in options_for(language, "cache") if value != "none"])
+]
+
+
+@pytest.fixture(
+    scope="module",
+    params=LIVE,
+    ids=[language if cache is None else f"{language}-cache={cache}" for language, cache in LIVE],
+)
 def live(request, render, tmp_path_factory) -> Iterator[tuple[Target, RunningService, PrometheusServer, str]]:
     """Each enabled language's service on its default database, scraped by a real Prometheus."""
-    answers = yaml.safe_load((render(language=request.param) / ".copier-answers.yml").read_text())
-    target = lab().target(TargetSpec(answers["language"], answers["database"]), render)
+    language, cache = request.param
+    answers = yaml.safe_load((render(language=language) / ".copier-answers.yml").read_text())
+    spec = TargetSpec(answers["language"], answers["database"])
+    if cache is not None:
+        spec = TargetSpec(answers["language"], answers["database"], cache=cache)
+    target = lab().target(spec, render)
     project = target.project_dir
     source = project / PROMETHEUS_YML
     assert source.is_file(), f"the generated project has no {PROMETHEUS_YML}"
@@ -171,6 +188,7 @@ def test_every_rule_and_panel_query_evaluates_on_exposed_metrics(live):
         for i in range(5):
             item = api.create(owner, name=f"scraped {i}")
             api.http.get(api.item(item["id"]))
+            api.http.get(api.item(item["id"]))  # a cache hit, where there is a cache
             api.http.get(api.collection)
             api.http.get(f"/no-such-page-{i}")
             api.http.get(api.item(f"missing-{i}"))

@@ -21,7 +21,7 @@ import yaml
 
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
-from tests.helpers.facts import AUTHS, CONTRACT, DATABASES, facts_for, naming
+from tests.helpers.facts import AUTHS, CACHES, CONTRACT, DATABASES, facts_for, naming
 
 
 def load_yaml(path: Path):
@@ -128,15 +128,23 @@ def promql_jobs(expr: str) -> set[str]:
     return set(_JOB.findall(expr))
 
 
-def contract_metric_names(contract: dict) -> set[str]:
+def contract_metric_names(contract: dict, cache: str = "none") -> set[str]:
+    """The metric names queries may use: the contract's, and the cache's when there is one."""
     duration = contract["metric_duration"]
-    return {
+    names = {
         "up",
         contract["metric_requests"],
         f"{duration}_bucket",
         f"{duration}_sum",
         f"{duration}_count",
     }
+    if cache != "none":
+        names |= {
+            contract["metric_cache_hits"],
+            contract["metric_cache_misses"],
+            contract["metric_cache_errors"],
+        }
+    return names
 
 
 # =========================================================================================
@@ -259,6 +267,24 @@ def check_compose(project: Path, answers: dict) -> None:
         assert "db" not in services
         assert environment[CONTRACT["env"]["database_url"]] == db["default_url"]
 
+    cache = CACHES[full["cache"]]
+    if cache.get("image"):
+        server = services["cache"]
+        assert server["image"] == cache["image"]
+        assert server["command"] == cache["command"]
+        assert server["healthcheck"]["test"] == cache["healthcheck"]
+        assert app["depends_on"]["cache"]["condition"] == "service_healthy"
+        cache_url = urlsplit(environment[CONTRACT["env"]["cache_url"]])
+        assert cache_url.scheme == cache["url_scheme"]
+        assert (cache_url.hostname, cache_url.port) == ("cache", cache["port"]), (
+            "CACHE_URL points at the cache"
+        )
+        assert server["ports"] == [f"127.0.0.1:{cache['port']}:{cache['port']}"], "no password: loopback only"
+        assert int(environment[CONTRACT["env"]["cache_ttl"]]) >= 1
+    else:
+        assert "cache" not in services
+        assert CONTRACT["env"]["cache_url"] not in environment
+
     prometheus = services["prometheus"]
     assert any(v.split(":")[0] == "./monitoring/prometheus" for v in prometheus["volumes"])
     assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
@@ -318,7 +344,7 @@ def check_prometheus(project: Path, answers: dict) -> None:
 
 
 def check_dashboard(project: Path, answers: dict) -> None:
-    _stack, _db, _full = _facts(project, answers)
+    _stack, _db, full = _facts(project, answers)
     dashboard = json.loads(
         (project / "monitoring/grafana/dashboards/service.json").read_text(encoding="utf-8")
     )
@@ -326,7 +352,7 @@ def check_dashboard(project: Path, answers: dict) -> None:
     job = config["scrape_configs"][0]["job_name"]
     exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
     assert exprs
-    allowed = contract_metric_names(CONTRACT)
+    allowed = contract_metric_names(CONTRACT, full["cache"])
     for expr in exprs:
         used = promql_metrics(expr)
         assert used and used <= allowed, f"dashboard query uses non-contract metrics {used - allowed}"
@@ -335,6 +361,11 @@ def check_dashboard(project: Path, answers: dict) -> None:
     assert any("histogram_quantile(0.5," in e and "route" in e for e in compact), "p50 by route"
     assert any("histogram_quantile(0.95," in e and "route" in e for e in compact), "p95 by route"
     assert any('status=~"5.."' in e for e in compact), "5xx ratio"
+    hits, misses = CONTRACT["metric_cache_hits"], CONTRACT["metric_cache_misses"]
+    hit_ratio = [e for e in compact if hits in e and misses in e]
+    assert bool(hit_ratio) == (full["cache"] != "none"), (
+        "a cache hit-ratio panel exactly when there is a cache"
+    )
     datasource = load_yaml(project / "monitoring/grafana/provisioning/datasources/prometheus.yml")
     uids = {source["uid"] for source in datasource["datasources"]}
     for panel in dashboard["panels"]:
@@ -454,8 +485,9 @@ def check_ci(project: Path, answers: dict) -> None:
     assert (jwt_secret in env) == (jwt_secret in auth_secrets(full)), (
         f"CI's test job sets {jwt_secret} exactly when the auth method needs it"
     )
+    services = jobs["test"].get("services", {})
     if db["server"]:
-        (service,) = jobs["test"]["services"].values()
+        service = services["db"]
         assert (
             service["image"] == db["image"] == load_yaml(project / "compose.yaml")["services"]["db"]["image"]
         )
@@ -468,7 +500,29 @@ def check_ci(project: Path, answers: dict) -> None:
         assert url.password == service["env"][db["password_env"]]
         assert url.path == compose_url.path == "/" + service["env"][db["db_env"]]
     else:
-        assert "services" not in jobs["test"]
+        assert "db" not in services
+    cache = CACHES[full["cache"]]
+    if cache.get("image"):
+        service = services["cache"]
+        assert (
+            service["image"]
+            == cache["image"]
+            == load_yaml(project / "compose.yaml")["services"]["cache"]["image"]
+        )
+        assert service["ports"] == [f"{cache['port']}:{cache['port']}"]
+        health = shlex.split(service["options"])
+        assert health[health.index("--health-cmd") + 1] == " ".join(cache["healthcheck"][1:])
+        url = urlsplit(env[CONTRACT["env"]["cache_url"]])
+        assert url.scheme == cache["url_scheme"]
+        assert (url.hostname, url.port) == ("localhost", cache["port"]), (
+            "CACHE_URL points at the service container"
+        )
+    else:
+        assert "cache" not in services
+        assert CONTRACT["env"]["cache_url"] not in env
+    assert set(services) == {
+        name for name, used in (("db", db["server"]), ("cache", "image" in cache)) if used
+    }
 
     image_steps = jobs["image"]["steps"]
     build, push = [s for s in image_steps if s.get("uses", "").startswith("docker/build-push-action@")]
@@ -668,6 +722,41 @@ MUTATIONS = {
         ".github/workflows/ci.yml",
         "@localhost:5432/",
         "@localhost:5433/",
+    ),
+    "compose cache url host": (
+        "compose",
+        {"cache": "redis"},
+        "compose.yaml",
+        "redis://cache:6379/",
+        "redis://localhost:6379/",
+    ),
+    "compose cache published on every interface": (
+        "compose",
+        {"cache": "memcached"},
+        "compose.yaml",
+        '"127.0.0.1:11211:11211"',
+        '"11211:11211"',
+    ),
+    "compose app not waiting for the cache": (
+        "compose",
+        {"cache": "redis"},
+        "compose.yaml",
+        "      cache:\n        condition: service_healthy",
+        "      cache:\n        condition: service_started",
+    ),
+    "ci cache url port": (
+        "ci",
+        {"cache": "memcached"},
+        ".github/workflows/ci.yml",
+        "memcached://localhost:11211",
+        "memcached://localhost:11212",
+    ),
+    "ci cache image": (
+        "ci",
+        {"cache": "redis"},
+        ".github/workflows/ci.yml",
+        "image: redis:",
+        "image: valkey:",
     ),
     "ci floating action tag": (
         "ci",

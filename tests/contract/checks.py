@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers.facts import AUTHS, CONTRACT
 
@@ -197,3 +198,20 @@ class Api:
         response = self.http.post(self.collection, json=body, headers=user.auth)
         assert response.status_code == 201, describe(response)
         return response.json()
+
+
+def metrics(base_url: str) -> dict[str, list]:
+    """Families by name (`cache_hits` for `cache_hits_total`, as the parser names counters) from /metrics."""
+    response = httpx.get(base_url + CONTRACT["metrics_path"], timeout=10)
+    assert response.status_code == 200, describe(response)
+    return {family.name: family for family in text_string_to_metric_families(response.text)}
+
+
+def metric_value(families: dict, sample_name: str, **labels: str) -> float:
+    """The sum of the samples called `sample_name` whose labels include `labels` (0 when none)."""
+    return sum(
+        sample.value
+        for family in families.values()
+        for sample in family.samples
+        if sample.name == sample_name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )

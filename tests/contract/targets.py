@@ -3,7 +3,8 @@ on the defaults, plus answer combinations covering every pair of values of the l
 other dimensions (`--combinations=full`: every combination).
 
 A Target is a rendered project plus what it needs to run (a PostgreSQL server for
-`postgresql`, a MariaDB server for `mysql`), and knows how to start instances of the service for it. The contract
+`postgresql`, a MariaDB server for `mysql`, a Redis or Memcached server of its own for a
+cache), and knows how to start instances of the service for it. The contract
 tests see only what a black box offers: a base URL, the resource plural, the JWT secret
 the service was started with, how to (re)start the process with other settings, and the
 service's own documented commands (minting and revoking API keys).
@@ -30,7 +31,7 @@ import yaml
 from tests.contract.checks import Api
 from tests.helpers.combinations import DIMENSIONS, combinations_for
 from tests.helpers.facts import AUTHS, CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
-from tests.helpers.servers import MariaDBServer, PostgresServer
+from tests.helpers.servers import CACHE_SERVERS, CacheServer, MariaDBServer, PostgresServer
 from tests.helpers.service import RunningService, free_port, install, run_command_split, start_service
 
 ENV = CONTRACT["env"]
@@ -136,6 +137,11 @@ def serves_resources_over_http(spec: TargetSpec) -> bool:
     return speaks_rest(spec) or speaks_soap(spec)
 
 
+def caches(spec: TargetSpec) -> bool:
+    """The service caches single-resource reads (in the server CACHE_URL names)."""
+    return spec.cache != "none"
+
+
 class Lab:
     """Process-wide shared resources: one PostgreSQL cluster, one MariaDB server, one scratch directory, the targets."""
 
@@ -199,6 +205,7 @@ class Target:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._instances: list[RunningService] = []
         self._main: RunningService | None = None
+        self._cache_servers: list[CacheServer] = []
 
     # -- configuration ------------------------------------------------------------------
     def database_url(self, name: str) -> str:
@@ -213,6 +220,22 @@ class Target:
             return self.lab.mariadb().create_database(f"{self.spec.language}_{name}".replace("-", "_"))
         pytest.fail(f"the contract suite does not know how to provide a {self.spec.database} database yet")
 
+    def new_cache_server(self) -> CacheServer:
+        """A cache server of the target's kind, stopped with the target (tests may stop it sooner)."""
+        if self.spec.cache not in CACHE_SERVERS:
+            pytest.fail(f"the contract suite does not know how to run a {self.spec.cache} server yet")
+        server = CACHE_SERVERS[self.spec.cache]()
+        self._cache_servers.append(server)
+        return server
+
+    def cache_server(self) -> CacheServer:
+        """The target's shared cache server (its instances and `make test` use it)."""
+        if not self._cache_servers:
+            self.new_cache_server()
+        server = self._cache_servers[0]
+        server.start()  # again, if a test took it down
+        return server
+
     def service_env(self, name: str, **overrides: str | None) -> dict[str, str | None]:
         env: dict[str, str | None] = {
             ENV["database_url"]: overrides.get(ENV["database_url"]) or self.database_url(name),
@@ -223,6 +246,8 @@ class Target:
         # Listeners beside HTTP (GRPC_PORT): a free port each, so instances never collide.
         for extra in self.facts["extra_ports"]:
             env[extra["env"]] = str(free_port())
+        if caches(self.spec):
+            env[ENV["cache_url"]] = overrides.get(ENV["cache_url"]) or self.cache_server().url
         env.update(overrides)
         return env
 
@@ -260,6 +285,9 @@ class Target:
             instance.stop()
         self._instances.clear()
         self._main = None
+        for server in self._cache_servers:
+            server.cleanup()
+        self._cache_servers.clear()
 
     @contextmanager
     def failing_dependency(self) -> Iterator[RunningService]:
@@ -371,6 +399,8 @@ class Target:
         env = {ENV["app_env"]: "test"}
         if self.database_facts.get("server"):
             env[ENV["database_url"]] = self.database_url("make-test")
+        if caches(self.spec):
+            env[ENV["cache_url"]] = self.cache_server().url
         return env
 
 

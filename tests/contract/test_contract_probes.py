@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.contract.checks import assert_problem, describe
-from tests.contract.targets import wait_until
+from tests.contract.targets import caches, wait_until
 from tests.helpers.facts import CONTRACT
 from tests.helpers.service import port_is_open
 
@@ -23,12 +23,14 @@ def test_healthz_answers_ok(api):
     assert response.json() == {"status": "ok"}, describe(response)
 
 
-def test_readyz_is_ok_when_the_database_answers(api):
+def test_readyz_is_ok_when_the_database_answers(api, target):
     response = api.http.get(CONTRACT["readiness_path"])
     assert response.status_code == 200, describe(response)
     body = response.json()
     assert body.get("status") == "ok", describe(response)
-    assert body.get("checks") == {"database": "ok"}, describe(response)
+    # A service with a cache reports it too (tests/contract/test_contract_cache.py).
+    expected = {"database": "ok", **({"cache": "ok"} if caches(target.spec) else {})}
+    assert body.get("checks") == expected, describe(response)
 
 
 def test_readyz_is_503_problem_when_the_database_does_not_answer(target):

@@ -1,7 +1,7 @@
 """The answer sets the static and wiring checks render: every enabled language on its own and
 with each server database, with each other cache, API style and auth method it implements
-(on SQLite, and the auth methods with a server database too, since secrets and IAM depend on
-both), plus the optional-file toggles on the defaults."""
+(on SQLite, and the caches and auth methods with a server database too: compose and CI then run
+two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ for _language in ENABLED_LANGUAGES:
             if _value == _default:
                 continue
             ANSWER_SETS[f"{_language}-{_question}={_value}"] = {"language": _language, _question: _value}
-            if _question == "auth" and _servers:
+            if _question in ("auth", "cache") and _servers:
                 ANSWER_SETS[f"{_language}-{_servers[0]}-{_question}={_value}"] = {
                     "language": _language,
                     "database": _servers[0],

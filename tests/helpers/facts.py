@@ -23,6 +23,7 @@ naming = _load("naming")
 CONTRACT = stacks.CONTRACT
 STACKS = stacks.STACKS
 DATABASES = stacks.DATABASES
+CACHES = stacks.CACHES
 OPTIONS = stacks.OPTIONS
 AUTHS = stacks.AUTHS
 ENABLED_LANGUAGES = [key for key, row in STACKS.items() if row["enabled"]]

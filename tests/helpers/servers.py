@@ -7,6 +7,10 @@
 - MariaDB (for `mysql`): Debian's mariadb-server, a datadir made with mariadb-install-db in a
   temporary directory, mariadbd on a free port bound to 127.0.0.1 (its socket inside that
   directory), run as the same unprivileged user as PostgreSQL when the suite runs as root.
+- Redis and Memcached (for the cache answers): Debian's redis-server and memcached on a free
+  port bound to 127.0.0.1, keeping nothing on disk, run as the same unprivileged user when the
+  suite runs as root. `stop()` takes one down (a test of the cache-down path) and `start()`
+  brings it back, empty, on the same port.
 - Prometheus: the Debian binary with a temporary storage directory, on 127.0.0.1.
 
 All are stopped at teardown and, as a last resort, when the interpreter exits.
@@ -21,9 +25,11 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -313,6 +319,137 @@ class MariaDBServer:
         """The database's contents as SQL text (for checks such as 'no clear-text password')."""
         dump = shutil.which("mariadb-dump") or require("mysqldump")
         return _run([dump, *self._client_args(), "--skip-dump-date", self._check_name(database)]).stdout
+
+
+class CacheServer:
+    """A cache server process on a free loopback port; subclasses say how to run and query it."""
+
+    binary = ""
+    scheme = ""
+
+    def __init__(self) -> None:
+        self.executable = require(self.binary)
+        self.prefix = _unprivileged_prefix()
+        self.root = Path(tempfile.mkdtemp(prefix=f"contract-{self.binary}-"))
+        self.log_path = self.root / "server.log"
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        os.chmod(self.root, 0o755)
+        if self.prefix:
+            shutil.chown(self.root, PG_USER, PG_USER)
+        atexit.register(self.cleanup)
+        self.start()
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Start the server (again, on the same port, empty)."""
+        if self.running:
+            return
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the server process
+        self.proc = subprocess.Popen(
+            [*self.prefix, self.executable, *self.command()],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        deadline = time.monotonic() + 30
+        while not port_is_open(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"{self.binary} did not listen on 127.0.0.1:{self.port}:\n{self.log_tail()}")
+            time.sleep(0.05)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        """Kill the server: its clients see connections refused, as with a crashed cache."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    def _ask(self, request: bytes, done: Callable[[bytes], bool]) -> str:
+        """Send one text-protocol request and read the reply until `done` says it is complete."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+            sock.sendall(request)
+            reply = b""
+            while not done(reply):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        return reply.decode(errors="replace")
+
+    def reads(self) -> int:
+        """Lookups the server has answered since it (last) started."""
+        raise NotImplementedError
+
+
+class RedisServer(CacheServer):
+    binary = "redis-server"
+
+    def command(self) -> list[str]:
+        return [
+            "--port", str(self.port), "--bind", "127.0.0.1", "--protected-mode", "yes",
+            "--save", "", "--appendonly", "no", "--dir", str(self.root), "--daemonize", "no",
+        ]  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stats(self) -> dict[str, str]:
+        # An inline command; the reply is one bulk string: `$<length>\r\n<text>\r\n`.
+        def complete(reply: bytes) -> bool:
+            header, _, body = reply.partition(b"\r\n")
+            return header.startswith(b"$") and len(body) >= int(header[1:]) + 2
+
+        text = self._ask(b"INFO stats\r\n", complete)
+        return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+
+    def reads(self) -> int:
+        stats = self.stats()
+        return int(stats["keyspace_hits"]) + int(stats["keyspace_misses"])
+
+
+class MemcachedServer(CacheServer):
+    binary = "memcached"
+
+    def command(self) -> list[str]:
+        return ["--listen=127.0.0.1", f"--port={self.port}", "--udp-port=0", "--memory-limit=64"]
+
+    @property
+    def url(self) -> str:
+        return f"memcached://127.0.0.1:{self.port}"
+
+    def stats(self) -> dict[str, str]:
+        text = self._ask(b"stats\r\n", lambda reply: reply.endswith(b"END\r\n"))
+        return {
+            parts[1]: parts[2] for parts in (line.split() for line in text.splitlines()) if len(parts) == 3
+        }
+
+    def reads(self) -> int:
+        return int(self.stats()["cmd_get"])
+
+
+CACHE_SERVERS: dict[str, type[CacheServer]] = {"redis": RedisServer, "memcached": MemcachedServer}
 
 
 class PrometheusServer:

@@ -21,6 +21,8 @@ INSTALL_HINTS = {
     "mariadb": "apt-get install mariadb-server   (brings the mariadb client too; .ci/run installs it)",
     "mysql_install_db": "apt-get install mariadb-server   (mariadb-install-db; .ci/run installs it)",
     "mysqldump": "apt-get install mariadb-server   (mariadb-dump; .ci/run installs it)",
+    "redis-server": "apt-get install redis-server   (Debian package; .ci/run installs it)",
+    "memcached": "apt-get install memcached   (Debian package; .ci/run installs it)",
 }
 
 _EXTRA_DIRS = [Path.home() / "go" / "bin", *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
