@@ -56,6 +56,8 @@ class StackFacts(ContextHook):
         auth = context.get("auth") or "jwt"
         context["auth_facts"] = {"key": auth, **stacks.AUTHS.get(auth, {})}
         context["contract"] = stacks.CONTRACT
+        resource = naming.snake(context.get("resource") or "note")
+        context["soap"] = stacks.soap_contract(resource, naming.pluralize(resource))
         context["stacks"] = stacks.STACKS
         context["databases"] = stacks.DATABASES
         context["current_year"] = datetime.date.today().year

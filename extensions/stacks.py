@@ -60,6 +60,19 @@ CONTRACT = {
         "metric_handled": "grpc_server_handled_total",
         "metric_duration": "grpc_server_handling_seconds",
     },
+    # api_style=soap: one SOAP 1.1 document/literal endpoint (WSDL at `<path>?wsdl`). `{plural}`
+    # is the resource plural, `{Name}`/`{Plural}` its PascalCase singular and plural.
+    "soap": {
+        "path": "/soap",
+        "namespace": "urn:backend-roadmap:{plural}:v1",
+        "operations": {
+            "list": "List{Plural}",
+            "get": "Get{Name}",
+            "create": "Create{Name}",
+            "update": "Update{Name}",
+            "delete": "Delete{Name}",
+        },
+    },
 }
 
 STACKS = {
@@ -109,6 +122,7 @@ STACKS = {
             ],
             "redis": ["redis>=6.2"],
             "memcached": ["pymemcache>=4.0"],
+            "soap": ["lxml>=5.3", "soapbar>=0.21"],
         },
         # The same for the `dev` dependency group (a test client only one answer needs).
         "option_dev_packages": {
@@ -121,6 +135,7 @@ STACKS = {
                 "types-grpcio-reflection>=1.0.0.20250318",
                 "types-protobuf>=6.30",
             ],
+            "soap": ["types-lxml>=2025.3"],  # lxml's types, for mypy --strict
         },
         "paths": {
             "manifest": "pyproject.toml",
@@ -416,7 +431,8 @@ API_STYLES = {
             },
         },
     },
-    "soap": _planned("SOAP", 4),
+    # Every auth method (no "auths" row): SOAP authenticates through deps.principal_for.
+    "soap": {"label": "SOAP", "enabled": True, "languages": ["python"]},
 }
 
 # `challenge`: the scheme of the WWW-Authenticate header on a 401 (None: there are no 401s).
@@ -501,6 +517,21 @@ def combination_problem(api_style: str, auth: str) -> str:
         f"{style['label']} works with {methods} so far; {AUTHS[auth]['label']} with it is planned "
         "(issue #4). Choose another auth method or API style."
     )
+
+
+def soap_contract(resource: str, plural: str) -> dict:
+    """CONTRACT["soap"] for one resource: `resource`/`plural` in snake case (`note`, `notes`)."""
+    words = {
+        "plural": plural,
+        "Name": "".join(part.capitalize() for part in resource.split("_")),
+        "Plural": "".join(part.capitalize() for part in plural.split("_")),
+    }
+    soap = CONTRACT["soap"]
+    return {
+        "path": soap["path"],
+        "namespace": soap["namespace"].format(**words),
+        "operations": {key: name.format(**words) for key, name in soap["operations"].items()},
+    }
 
 
 # Copier builds a render context for every file and path name; the facts of one

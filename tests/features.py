@@ -144,6 +144,15 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         ),
     ),
     (
+        "SOAP API (api_style=soap): WSDL at /soap?wsdl, every operation called by zeep, faults carrying the problem, 401 faults with the auth method's challenge, no XML entities",
+        each_language_offering(
+            "api_style",
+            "soap",
+            r"^tests/contract/test_contract_soap\.py::.*\[{id}",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
+        ),
+    ),
+    (
         "Committed lockfile matches the manifest for every answer",
         each_language(r"^tests/test_lockfiles\.py::.*\[{lang}\]"),
     ),

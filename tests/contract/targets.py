@@ -128,6 +128,16 @@ def grpc_with_jwt(spec: TargetSpec) -> bool:
     return speaks_grpc(spec) and uses_jwt(spec)
 
 
+def speaks_soap(spec: TargetSpec) -> bool:
+    """The resource API is the SOAP one (docs/contract.md, "SOAP API")."""
+    return spec.api_style == "soap"
+
+
+def serves_resources_over_http(spec: TargetSpec) -> bool:
+    """The resource API is an HTTP one (REST or SOAP): its requests are logged and counted as HTTP."""
+    return speaks_rest(spec) or speaks_soap(spec)
+
+
 def caches(spec: TargetSpec) -> bool:
     """The service caches single-resource reads (in the server CACHE_URL names)."""
     return spec.cache != "none"

@@ -8,16 +8,19 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from tests.contract.targets import only_for, speaks_rest, uses_jwt, wait_until
-from tests.helpers.facts import CONTRACT
+from tests.contract.checks import Api
+from tests.contract.targets import only_for, serves_resources_over_http, speaks_soap, uses_jwt, wait_until
+from tests.helpers.facts import CONTRACT, stacks
 from tests.helpers.service import port_is_open
 
 pytestmark = pytest.mark.e2e
-applies_to = speaks_rest
+applies_to = serves_resources_over_http  # gRPC's shutdown is checked by test_contract_grpc
 
 GRACE = CONTRACT["shutdown_grace_seconds"]
 ENV = CONTRACT["env"]
@@ -53,20 +56,62 @@ def read_response(sock: socket.socket, timeout: float) -> tuple[int, dict[str, s
     return status, headers, rest
 
 
+@dataclass(frozen=True)
+class ResourceCalls:
+    """The target's API style, as far as this test needs it: a write and a public read."""
+
+    path: str  # where writes are POSTed
+    content_type: str
+    create_body: Callable[[str], bytes]  # the body that creates an item of that name
+    created: int  # the status of a successful create
+    read: Callable[[httpx.Client], httpx.Response]  # a public read of a page of items
+
+
+def resource_calls(target, api: Api) -> ResourceCalls:
+    if speaks_soap(target.spec):
+        soap = stacks.soap_contract(target.resource, target.plural)
+
+        def envelope(operation: str, fields: str) -> bytes:
+            return (
+                f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="{soap["namespace"]}">'
+                f"<s:Body><t:{operation}>{fields}</t:{operation}></s:Body></s:Envelope>"
+            ).encode()
+
+        create, page = soap["operations"]["create"], soap["operations"]["list"]
+        return ResourceCalls(
+            path=soap["path"],
+            content_type="text/xml; charset=utf-8",
+            create_body=lambda name: envelope(create, f"<t:name>{name}</t:name>"),
+            created=200,
+            read=lambda client: client.post(
+                soap["path"],
+                content=envelope(page, "<t:limit>5</t:limit>"),
+                headers={"Content-Type": "text/xml"},
+            ),
+        )
+    return ResourceCalls(
+        path=api.collection,
+        content_type="application/json",
+        create_body=lambda name: json.dumps({"name": name, "description": "sent across a SIGTERM"}).encode(),
+        created=201,
+        read=lambda client: client.get(api.collection, params={"limit": 5}),
+    )
+
+
 class InFlight:
     """A request the server has started on (headers and half the body sent) before SIGTERM."""
 
-    def __init__(self, port: int, path: str, auth: dict[str, str], name: str) -> None:
+    def __init__(self, port: int, calls: ResourceCalls, auth: dict[str, str], name: str) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         # A first, complete request proves the server has accepted this connection.
         self.sock.sendall(f"GET {CONTRACT['health_path']} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         status, _, _ = read_response(self.sock, 10)
         assert status == 200
-        self.body = json.dumps({"name": name, "description": "sent across a SIGTERM"}).encode()
+        self.body = calls.create_body(name)
         credentials = "".join(f"{header}: {value}\r\n" for header, value in auth.items())
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{credentials}"
-            f"Content-Type: application/json\r\nContent-Length: {len(self.body)}\r\n\r\n"
+            f"POST {calls.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{credentials}"
+            f"Content-Type: {calls.content_type}\r\nContent-Length: {len(self.body)}\r\n\r\n"
         )
         self.sock.sendall(head.encode() + self.body[:10])
 
@@ -80,8 +125,9 @@ class InFlight:
 def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
     instance = target.start("sigterm")
     api = target.api(instance)
+    calls = resource_calls(target, api)
     user = api.new_principal()
-    in_flight = [InFlight(instance.port, api.collection, user.auth, f"in flight {i}") for i in range(4)]
+    in_flight = [InFlight(instance.port, calls, user.auth, f"in flight {i}") for i in range(4)]
     time.sleep(0.3)
 
     # Concurrent load on fresh connections until the server stops accepting.
@@ -93,7 +139,7 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
         while not stop_load.is_set():
             try:
                 with httpx.Client(base_url=instance.base_url, timeout=GRACE + 5) as client:
-                    statuses.append(client.get(api.collection, params={"limit": 5}).status_code)
+                    statuses.append(calls.read(client).status_code)
             except httpx.HTTPError as error:
                 refused.append(type(error).__name__)
                 time.sleep(0.05)
@@ -116,7 +162,7 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
         )
         for request in in_flight:
             status, body = request.finish()
-            assert status == 201, f"an in-flight POST got {status} {body[:300]!r} after SIGTERM"
+            assert status == calls.created, f"an in-flight POST got {status} {body[:300]!r} after SIGTERM"
         code = instance.wait_exit(max(0.1, GRACE - (time.monotonic() - signalled)))
         elapsed = time.monotonic() - signalled
     finally:

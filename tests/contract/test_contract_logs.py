@@ -7,11 +7,12 @@ import uuid
 import pytest
 
 from tests.contract.checks import REQUEST_ID, assert_rfc3339, describe
-from tests.contract.targets import speaks_rest, wait_until
+from tests.contract.targets import only_for, serves_resources_over_http, speaks_rest, wait_until
 from tests.helpers.facts import CONTRACT
 
 pytestmark = pytest.mark.e2e
-applies_to = speaks_rest
+# SOAP requests are HTTP ones too (test_contract_soap checks their route); gRPC has its own RPC metrics and logs.
+applies_to = serves_resources_over_http
 
 HEADER = CONTRACT["request_id_header"]
 LOG_FIELDS = {"ts", "level", "msg", "request_id", "method", "route", "status", "duration_ms"}
@@ -37,6 +38,7 @@ def assert_number(value, what: str) -> None:
     )
 
 
+@only_for(speaks_rest)
 def test_request_line_has_every_field(api, service, owner):
     item = api.create(owner, name="logged")
     request_id = f"contract.{uuid.uuid4().hex}"

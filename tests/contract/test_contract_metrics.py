@@ -10,11 +10,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.contract.checks import describe
-from tests.contract.targets import speaks_rest
+from tests.contract.targets import only_for, serves_resources_over_http, speaks_rest
 from tests.helpers.facts import CONTRACT
 
 pytestmark = pytest.mark.e2e
-applies_to = speaks_rest
+# SOAP requests are HTTP ones too (test_contract_soap checks their route); gRPC has its own RPC metrics and logs.
+applies_to = serves_resources_over_http
 
 REQUESTS = CONTRACT["metric_requests"]
 DURATION = CONTRACT["metric_duration"]
@@ -62,6 +63,7 @@ def test_metric_families_and_types(api):
         assert samples(families, name), f"no {name} series exposed"
 
 
+@only_for(speaks_rest)
 def test_labels_are_method_route_template_and_status(api, owner):
     note = api.create(owner, name="metrics label check")
     assert api.http.get(api.item(note["id"])).status_code == 200

@@ -9,17 +9,24 @@ import httpx
 import pytest
 
 from tests.contract.checks import assert_problem, describe
-from tests.contract.targets import rest_without_auth
+from tests.contract.targets import has_principals, only_for, speaks_rest
 from tests.helpers.facts import CONTRACT
 from tests.helpers.service import port_is_open
 
 pytestmark = pytest.mark.e2e
-applies_to = rest_without_auth
+
+
+def applies_to(spec) -> bool:
+    """Every API style; the checks that write through the REST API narrow to it (SOAP's are in
+    test_contract_soap)."""
+    return not has_principals(spec)
+
 
 ANONYMOUS = CONTRACT["anonymous_principal"]
 ENV = CONTRACT["env"]
 
 
+@only_for(speaks_rest)
 def test_writes_need_no_credentials(api):
     created = api.http.post(api.collection, json={"name": "public", "description": "anyone"})
     assert created.status_code == 201, describe(created)
@@ -33,6 +40,7 @@ def test_writes_need_no_credentials(api):
     assert_problem(api.http.get(api.item(item["id"])), 404)
 
 
+@only_for(speaks_rest)
 @pytest.mark.parametrize(
     "credentials",
     [
@@ -80,6 +88,7 @@ def test_production_refuses_anonymous_writes_before_listening(target, allow):
     assert code not in (0, None), f"exit code {code}: a refusal must not exit 0\n" + instance.output_tail()
 
 
+@only_for(speaks_rest)
 def test_production_serves_when_anonymous_writes_are_allowed(target):
     env = target.service_env(
         "production-allowed", **{ENV["app_env"]: "production", ENV["allow_anonymous_writes"]: "true"}
