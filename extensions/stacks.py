@@ -28,10 +28,15 @@ CONTRACT = {
         "port": "PORT",
         "database_url": "DATABASE_URL",
         "jwt_secret": "JWT_SECRET",
+        # auth=oauth2: the OpenID Connect issuer whose access tokens the service accepts.
+        "oidc_issuer": "OIDC_ISSUER",
+        "oidc_audience": "OIDC_AUDIENCE",
         "app_env": "APP_ENV",
         "log_level": "LOG_LEVEL",
     },
     "shutdown_grace_seconds": 10,
+    # auth=oauth2: the scope an access token needs for writes (`{plural}`: the resource plural).
+    "write_scope": "{plural}:write",
 }
 
 STACKS = {
@@ -300,7 +305,8 @@ API_STYLES = {
 AUTHS = {
     "jwt": {"label": "JWT", "enabled": True, "languages": ["python", "go"]},
     "none": _planned("Running without auth", 4),
-    "oauth2": _planned("OAuth 2.0", 4),
+    # A resource server: access tokens (JWTs) from an OpenID Connect issuer; no users table.
+    "oauth2": {"label": "OAuth 2.0", "enabled": True, "languages": ["python"]},
     "api_key": _planned("API keys", 4),
 }
 

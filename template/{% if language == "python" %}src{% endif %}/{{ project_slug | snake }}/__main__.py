@@ -63,7 +63,7 @@ def _serve() -> int:
     problems = settings.startup_problems()
     if problems:
         log.critical(
-            "refusing to start in production: " + "; ".join(problems),
+            "refusing to start: " + "; ".join(problems),
             extra={"app_env": settings.app_env, "problems": problems},
         )
         return 2
