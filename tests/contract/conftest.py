@@ -53,10 +53,10 @@ def api(service: RunningService, target: Target) -> Iterator[Api]:
 
 
 @pytest.fixture
-def owner(api: Api) -> User:
-    return api.new_user()
+def owner(api: Api, target: Target) -> User:
+    return target.new_principal(api, "writer")
 
 
 @pytest.fixture
-def stranger(api: Api) -> User:
-    return api.new_user()
+def stranger(api: Api, target: Target) -> User:
+    return target.new_principal(api, "other-writer")

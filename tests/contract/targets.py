@@ -23,6 +23,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.contract.checks import Api, User
 from tests.helpers.facts import (
     CONTRACT,
     DATABASES,
@@ -32,6 +33,7 @@ from tests.helpers.facts import (
     naming,
     options_for,
 )
+from tests.helpers.oidc import OidcProvider
 from tests.helpers.servers import MariaDBServer, PostgresServer
 from tests.helpers.service import RunningService, start_service
 
@@ -87,6 +89,16 @@ def uses_jwt(spec: TargetSpec) -> bool:
 
 def rest_with_jwt(spec: TargetSpec) -> bool:
     return speaks_rest(spec) and uses_jwt(spec)
+
+
+def uses_oauth2(spec: TargetSpec) -> bool:
+    """Principals are clients of an OpenID provider (the suite starts one)."""
+    return spec.auth == "oauth2"
+
+
+def rest_with_bearer_tokens(spec: TargetSpec) -> bool:
+    """The REST API, with writes authorized by bearer tokens whose `sub` becomes owner_id."""
+    return speaks_rest(spec) and (uses_jwt(spec) or uses_oauth2(spec))
 
 
 class Lab:
@@ -152,6 +164,23 @@ class Target:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._instances: list[RunningService] = []
         self._main: RunningService | None = None
+        self._oidc: OidcProvider | None = None
+        self.write_scope = CONTRACT["write_scope"].replace("{plural}", self.plural)
+        self.audience = f"https://{self.project_slug}.contract.test/api"
+
+    # -- principals -----------------------------------------------------------------------
+    def oidc(self) -> OidcProvider:
+        """The OpenID provider whose access tokens an oauth2 target accepts (started once)."""
+        if self._oidc is None:
+            self._oidc = OidcProvider(self.audience, self.write_scope, self.workdir / "oidc")
+        return self._oidc
+
+    def new_principal(self, api: Api, client: str = "writer") -> User:
+        """A caller that may write: a registered user (jwt) or a provider client (oauth2)."""
+        if uses_oauth2(self.spec):
+            provider = self.oidc()
+            return User(provider.subject(client), "", "", provider.token(client))
+        return api.new_user()
 
     # -- configuration ------------------------------------------------------------------
     def database_url(self, name: str) -> str:
@@ -173,6 +202,8 @@ class Target:
             ENV["app_env"]: "test",
             ENV["log_level"]: "info",
         }
+        if uses_oauth2(self.spec):
+            env.update(self.oidc_env())
         env.update(overrides)
         return env
 
@@ -205,11 +236,18 @@ class Target:
             self._main = self.start("main")
         return self._main
 
+    def oidc_env(self) -> dict[str, str]:
+        provider = self.oidc()
+        return {ENV["oidc_issuer"]: provider.issuer, ENV["oidc_audience"]: provider.audience}
+
     def stop_all(self) -> None:
         for instance in self._instances:
             instance.stop()
         self._instances.clear()
         self._main = None
+        if self._oidc is not None:
+            self._oidc.stop()
+            self._oidc = None
 
     @contextmanager
     def failing_dependency(self) -> Iterator[RunningService]:
@@ -284,6 +322,8 @@ class Target:
         env = {ENV["app_env"]: "test"}
         if self.database_facts.get("server"):
             env[ENV["database_url"]] = self.database_url("make-test")
+        if uses_oauth2(self.spec):
+            env.update(self.oidc_env())
         return env
 
 

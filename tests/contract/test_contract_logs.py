@@ -7,11 +7,11 @@ import uuid
 import pytest
 
 from tests.contract.checks import REQUEST_ID, assert_rfc3339, describe
-from tests.contract.targets import rest_with_jwt, wait_until
+from tests.contract.targets import rest_with_bearer_tokens, wait_until
 from tests.helpers.facts import CONTRACT
 
 pytestmark = pytest.mark.e2e
-applies_to = rest_with_jwt
+applies_to = rest_with_bearer_tokens
 
 HEADER = CONTRACT["request_id_header"]
 LOG_FIELDS = {"ts", "level", "msg", "request_id", "method", "route", "status", "duration_ms"}

@@ -10,11 +10,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.contract.checks import describe
-from tests.contract.targets import rest_with_jwt
+from tests.contract.targets import rest_with_bearer_tokens
 from tests.helpers.facts import CONTRACT
 
 pytestmark = pytest.mark.e2e
-applies_to = rest_with_jwt
+applies_to = rest_with_bearer_tokens
 
 REQUESTS = CONTRACT["metric_requests"]
 DURATION = CONTRACT["metric_duration"]

@@ -13,10 +13,10 @@ from tests.contract.checks import (
     assert_unprocessable,
     describe,
 )
-from tests.contract.targets import rest_with_jwt
+from tests.contract.targets import rest_with_bearer_tokens
 
 pytestmark = pytest.mark.e2e
-applies_to = rest_with_jwt
+applies_to = rest_with_bearer_tokens
 
 FIELDS = {"id", "name", "description", "created_at", "updated_at", "owner_id"}
 

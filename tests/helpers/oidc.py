@@ -38,7 +38,9 @@ from tests.helpers.tools import require
 
 TOOL_DIR = Path(__file__).resolve().parents[1] / "tools" / "oidc-provider"
 TOOL_FILES = ("package.json", "package-lock.json", "server.js")
-CACHE_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backend-roadmap" / "oidc-provider"
+CACHE_ROOT = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backend-roadmap" / "oidc-provider"
+)
 # A resource the provider also issues tokens for: a token for it is one with the wrong audience.
 OTHER_AUDIENCE = "https://other-service.invalid/api"
 # A scope the reader client gets instead of the write scope (oidc-provider wants every client
@@ -69,7 +71,9 @@ def installed_tool() -> Path:
             )
             if result.returncode != 0:
                 shutil.rmtree(target / "node_modules", ignore_errors=True)
-                pytest.fail(f"npm ci of oidc-provider failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+                pytest.fail(
+                    f"npm ci of oidc-provider failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+                )
     return target
 
 
@@ -87,7 +91,9 @@ class SigningKey:
 
     @classmethod
     def generate(cls) -> SigningKey:
-        return cls(f"key-{uuid.uuid4().hex[:12]}", rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        return cls(
+            f"key-{uuid.uuid4().hex[:12]}", rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        )
 
     def private_jwk(self) -> dict:
         jwk = RSAAlgorithm.to_jwk(self.private_key, as_dict=True)
@@ -110,7 +116,11 @@ class OidcProvider:
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.clients = {
             name: Client(f"{name}-{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(24), scope)
-            for name, scope in (("writer", write_scope), ("other-writer", write_scope), ("reader", OTHER_SCOPE))
+            for name, scope in (
+                ("writer", write_scope),
+                ("other-writer", write_scope),
+                ("reader", OTHER_SCOPE),
+            )
         }
         self.keys = [SigningKey.generate()]
         self.log_path = workdir / "oidc-provider.log"
