@@ -6,7 +6,7 @@ enabled languages get patterns; the others show as "not offered yet" (copier.yml
 
 from __future__ import annotations
 
-from tests.helpers.facts import ENABLED_LANGUAGES, databases_for
+from tests.helpers.facts import ENABLED_LANGUAGES, databases_for, options_for
 
 STATIC = r"^tests/test_static_checks\.py::"
 
@@ -21,6 +21,15 @@ def each_language_with(database: str, *patterns: str) -> dict[str, list[str]]:
         lang: [pattern.format(lang=lang) for pattern in patterns]
         for lang in ENABLED_LANGUAGES
         if database in databases_for(lang)
+    }
+
+
+def each_language_offering(question: str, value: str, *patterns: str) -> dict[str, list[str]]:
+    """Patterns for the languages that implement answer `value` to `question`."""
+    return {
+        lang: [pattern.format(lang=lang) for pattern in patterns]
+        for lang in ENABLED_LANGUAGES
+        if value in options_for(lang, question)
     }
 
 
@@ -90,5 +99,20 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     (
         "Real Prometheus scrapes the service; every alert and dashboard query evaluates on real series",
         each_language(r"^tests/test_prometheus_live\.py::.*\[{lang}\]"),
+    ),
+    (
+        "OAuth 2.0 resource server: tokens from a real OpenID provider (client credentials), scope, audience, expiry, forged tokens, key rotation without restart",
+        each_language_offering(
+            "auth", "oauth2", r"^tests/contract/test_contract_oauth2\.py::.*\[{lang}-sqlite-auth=oauth2"
+        ),
+    ),
+    (
+        "OAuth 2.0: resource API, metrics and logs contract with provider clients as owners; generated `make test` passes",
+        each_language_offering(
+            "auth",
+            "oauth2",
+            r"^tests/contract/test_contract_resource\.py::.*\[{lang}-sqlite-auth=oauth2",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-sqlite-auth=oauth2\]",
+        ),
     ),
 ]

@@ -189,6 +189,10 @@ def check_dockerfile(project: Path, answers: dict) -> None:
     assert all(a.startswith("--from=") for a in copies), "the runtime stage copies build artifacts only"
 
 
+# The contract variables each auth answer configures (compose sets them for the app).
+AUTH_ENV = {"jwt": ("jwt_secret",), "oauth2": ("oidc_issuer", "oidc_audience")}
+
+
 def check_compose(project: Path, answers: dict) -> None:
     stack, db, full = _facts(project, answers)
     compose = load_yaml(project / "compose.yaml")
@@ -199,8 +203,10 @@ def check_compose(project: Path, answers: dict) -> None:
     assert f"{port}:{port}" in app["ports"], "the app publishes the stack port"
     environment = app["environment"]
     assert str(environment[CONTRACT["env"]["port"]]) == str(port), "PORT env is the stack port"
-    for name in ("app_env", "log_level", "jwt_secret", "database_url"):
+    for name in ("app_env", "log_level", "database_url", *AUTH_ENV[full["auth"]]):
         assert CONTRACT["env"][name] in environment, f"{CONTRACT['env'][name]} is set for the app"
+    for name in {name for names in AUTH_ENV.values() for name in names} - set(AUTH_ENV[full["auth"]]):
+        assert CONTRACT["env"][name] not in environment, f"{CONTRACT['env'][name]} is for another auth answer"
     assert app["healthcheck"]["test"] == ["CMD", *stack["commands"]["healthcheck"].split()]
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has a healthcheck"
@@ -306,7 +312,7 @@ def check_dashboard(project: Path, answers: dict) -> None:
 
 
 def check_terraform(project: Path, answers: dict) -> None:
-    stack, db, _full = _facts(project, answers)
+    stack, db, full = _facts(project, answers)
     tf = load_terraform(project / "infra/terraform")
     resources = tf["resource"]
     port = stack["port"]
@@ -335,11 +341,28 @@ def check_terraform(project: Path, answers: dict) -> None:
     group_name = group_ref.split(".")[1]
     assert resources["aws_cloudwatch_log_group"][group_name]["retention_in_days"], "log retention is set"
 
-    environment = {item["name"] for item in container["environment"]}
+    environment = {item["name"]: item["value"] for item in container["environment"]}
     secrets = {item["name"] for item in container["secrets"]}
     assert CONTRACT["env"]["port"] in environment
-    assert CONTRACT["env"]["jwt_secret"] in secrets
-    assert not {CONTRACT["env"]["jwt_secret"], CONTRACT["env"]["database_url"]} & environment
+    assert not {CONTRACT["env"]["jwt_secret"], CONTRACT["env"]["database_url"]} & set(environment)
+    if full["auth"] == "jwt":
+        assert CONTRACT["env"]["jwt_secret"] in secrets
+    else:
+        assert CONTRACT["env"]["jwt_secret"] not in secrets
+        assert (
+            "aws_secretsmanager_secret_version" not in resources
+            or "jwt_secret" not in (resources["aws_secretsmanager_secret_version"])
+        ), "a JWT signing secret only with auth=jwt"
+    if full["auth"] == "oauth2":
+        for name in ("oidc_issuer", "oidc_audience"):
+            assert environment.get(CONTRACT["env"][name]) == f"${{var.{name}}}", (
+                f"{CONTRACT['env'][name]} comes from var.{name}"
+            )
+            variable = tf["variable"][name]
+            assert variable.get("description") and variable.get("validation"), (
+                f"var.{name} is documented and validated"
+            )
+            assert "default" not in variable, f"var.{name} has no default: the learner names their issuer"
     (repository,) = resources["aws_ecr_repository"].values()
     assert repository["image_tag_mutability"] == "IMMUTABLE"
     assert repository["image_scanning_configuration"][0]["scan_on_push"] is True
@@ -502,6 +525,20 @@ MUTATIONS = {
         "monitoring/grafana/dashboards/service.json",
         "http_request_duration_seconds_bucket",
         "latency_bucket",
+    ),
+    "terraform oidc issuer env": (
+        "terraform",
+        {"auth": "oauth2"},
+        "infra/terraform/ecs.tf",
+        "value = var.oidc_issuer",
+        "value = var.oidc_audience",
+    ),
+    "compose jwt secret with oauth2": (
+        "compose",
+        {"auth": "oauth2"},
+        "compose.yaml",
+        "OIDC_AUDIENCE:",
+        "JWT_SECRET:",
     ),
     "terraform health path": (
         "terraform",
