@@ -29,7 +29,7 @@ naming = _load_sibling("naming")
 
 
 class StackFacts(ContextHook):
-    """Adds `stack` (the chosen language's facts), `db` and the contract to the context.
+    """Adds `stack` (the chosen language's facts), `db`, `options` and the contract to the context.
 
     Copier also renders defaults and validators before every question is
     answered, so each lookup falls back to the defaults rather than failing.
@@ -40,6 +40,14 @@ class StackFacts(ContextHook):
         database = context.get("database") or "sqlite"
         context["stack"] = stacks.facts_for(language, context.get("project_slug") or "service")
         context["db"] = {"key": database, **stacks.DATABASES.get(database, {})}
+        # The chosen values of the questions whose answers may add packages
+        # (stack.option_packages); the lock template guards packages by them.
+        context["options"] = [
+            database,
+            context.get("cache") or "none",
+            context.get("api_style") or "rest",
+            context.get("auth") or "jwt",
+        ]
         context["contract"] = stacks.CONTRACT
         context["stacks"] = stacks.STACKS
         context["databases"] = stacks.DATABASES

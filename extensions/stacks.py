@@ -52,18 +52,32 @@ STACKS = {
         "build_image": "python:3.13.5-slim-bookworm",
         "runtime_image": "python:3.13.5-slim-bookworm",
         "commands": {
-            "install": "uv sync --frozen --all-extras",
+            "install": "uv sync --frozen",
             "build": "uv build --wheel",
-            "test": "uv run --frozen --all-extras pytest",
+            "test": "uv run --frozen pytest",
             "lint": "uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen mypy",
             "format": "uv run --frozen ruff format . && uv run --frozen ruff check --fix .",
-            "run": "uv run --frozen --all-extras python -m {package}",
-            "migrate": "uv run --frozen --all-extras alembic upgrade head",
+            "run": "uv run --frozen python -m {package}",
+            "migrate": "uv run --frozen alembic upgrade head",
             # Exits non-zero when the committed lockfile no longer matches the manifest.
             "lock_check": "uv lock --check",
             # Inside the image, where there is no curl: exits 0 when the health path answers 200.
             "healthcheck": "python -m {package} healthcheck",
         },
+        # The packages one answer of the database, cache, api_style or auth question
+        # adds (keyed by the answer's value; "none" never adds any). The project
+        # declares, and its lock holds, only those of the chosen answers, so a
+        # learner installs nothing the service does not use; the template still
+        # ships one uv.lock, in which scripts/relock_python.py guards each
+        # package by the answers that need it.
+        "option_packages": {
+            "postgresql": ["psycopg[binary]>=3.2"],
+            "mysql": ["pymysql>=1.1"],
+            # RS256/ES256 verification of the issuer's access tokens.
+            "oauth2": ["pyjwt[crypto]>=2.10"],
+        },
+        # The same for the `dev` dependency group (a test client only one answer needs).
+        "option_dev_packages": {},
         "paths": {
             "manifest": "pyproject.toml",
             "lockfile": "uv.lock",
@@ -97,9 +111,9 @@ STACKS = {
                 "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/",
                 # Manifest and lockfile first: the dependency layer is cached until they change.
                 "COPY pyproject.toml uv.lock ./",
-                "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --all-extras --no-install-project",
+                "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-project",
                 "COPY . .",
-                "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --all-extras --no-editable",
+                "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-editable",
             ],
             # Paths copied from the build stage into the same path of the runtime stage.
             "artifacts": ["/app/.venv"],

@@ -7,7 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.combinations import MODES
 from tests.helpers.facts import TEMPLATE_ROOT
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--combinations",
+        choices=MODES,
+        default="pairwise",
+        help="answer combinations the e2e and contract tests build and run: a pairwise covering "
+        "set (default) or every supported combination (the full tier)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

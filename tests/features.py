@@ -77,7 +77,7 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         each_language_with("mysql", r"^tests/contract/.*\[{lang}-mysql"),
     ),
     (
-        "Committed lockfile matches the manifest; one lockfile serves every database",
+        "Committed lockfile matches the manifest for every answer",
         each_language(r"^tests/test_lockfiles\.py::.*\[{lang}\]"),
     ),
     (

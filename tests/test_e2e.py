@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.contract.targets import TARGETS, Target, lab
+from tests.contract.targets import Target, lab, targets
 from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, facts_for
 from tests.helpers.service import base_env, install, run_command
 from tests.helpers.tools import require
@@ -24,7 +24,15 @@ pytestmark = pytest.mark.e2e
 MAKE_TEST_TIMEOUT = 900
 
 
-@pytest.fixture(scope="module", params=TARGETS, ids=lambda spec: spec.id)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "e2e_target" in metafunc.fixturenames:
+        specs = targets(metafunc.config.getoption("combinations"))
+        metafunc.parametrize(
+            "e2e_target", specs, ids=[spec.id for spec in specs], indirect=True, scope="module"
+        )
+
+
+@pytest.fixture(scope="module")
 def e2e_target(request, render) -> Iterator[Target]:
     yield lab().target(request.param, render)
 

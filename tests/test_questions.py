@@ -95,7 +95,9 @@ LANGUAGE_OPTIONS = [
 
 
 @pytest.mark.parametrize(
-    ("language", "question", "value"), LANGUAGE_OPTIONS, ids=[f"{l}-{q}={v}" for l, q, v in LANGUAGE_OPTIONS]
+    ("language", "question", "value"),
+    LANGUAGE_OPTIONS,
+    ids=[f"{lang}-{q}={v}" for lang, q, v in LANGUAGE_OPTIONS],
 )
 def test_an_answer_is_offered_exactly_with_the_languages_that_implement_it(
     tmp_path, language, question, value

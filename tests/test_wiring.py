@@ -583,7 +583,7 @@ MUTATIONS = {
         "localhost:8000/healthz",
         "localhost:8000/health",
     ),
-    "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen --all-extras python -m", "\tpython -m"),
+    "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
 }
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.contract.checks import Api, User
-from tests.contract.targets import TARGETS, Target, lab
+from tests.contract.targets import Target, lab, targets
 from tests.helpers.service import RunningService
 
 
@@ -29,7 +29,7 @@ def _lab_teardown() -> Iterator[None]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
         applies_to = getattr(metafunc.module, "applies_to", lambda _spec: True)
-        specs = [spec for spec in TARGETS if applies_to(spec)]
+        specs = [spec for spec in targets(metafunc.config.getoption("combinations")) if applies_to(spec)]
         metafunc.parametrize("target", specs, ids=[spec.id for spec in specs], indirect=True, scope="session")
 
 

@@ -1,5 +1,6 @@
-"""The targets the one contract suite runs against: every enabled language x every enabled
-database, and each language with every other cache, API style and auth method it implements.
+"""The targets the one contract suite runs against: every enabled language with each database
+on the defaults, plus answer combinations covering every pair of values of the language's
+other dimensions (`--combinations=full`: every combination).
 
 A Target is a rendered project plus what it needs to run (a PostgreSQL server for
 `postgresql`, a MariaDB server for `mysql`), and knows how to start instances of the service for it. The contract
@@ -24,15 +25,8 @@ import pytest
 import yaml
 
 from tests.contract.checks import Api, User
-from tests.helpers.facts import (
-    CONTRACT,
-    DATABASES,
-    ENABLED_LANGUAGES,
-    SUPPORTED,
-    facts_for,
-    naming,
-    options_for,
-)
+from tests.helpers.combinations import DIMENSIONS, combinations_for
+from tests.helpers.facts import CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
 from tests.helpers.oidc import OidcProvider
 from tests.helpers.servers import MariaDBServer, PostgresServer
 from tests.helpers.service import RunningService, start_service
@@ -41,7 +35,7 @@ ENV = CONTRACT["env"]
 
 
 # copier.yml's defaults of the dimensions a target may vary besides language and database.
-DEFAULTS = {"cache": "none", "api_style": "rest", "auth": "jwt"}
+DEFAULTS = {key: value for key, value in DIMENSIONS.items() if key != "database"}
 
 
 @dataclass(frozen=True)
@@ -66,15 +60,17 @@ class TargetSpec:
         return {"cache": self.cache, "api_style": self.api_style, "auth": self.auth}
 
 
-# Every (language, database) on the defaults, then each language on SQLite with each other
-# answer it implements, one dimension at a time.
-TARGETS = [TargetSpec(language, database) for language, database in SUPPORTED] + [
-    TargetSpec(language, "sqlite", **{question: value})
-    for language in ENABLED_LANGUAGES
-    for question, default in DEFAULTS.items()
-    for value in options_for(language, question)
-    if value != default
-]
+def targets(mode: str = "pairwise") -> list[TargetSpec]:
+    """Every enabled language with the answer combinations of `mode` (tests/helpers/combinations.py)."""
+    return [
+        TargetSpec(language, **combination)
+        for language in ENABLED_LANGUAGES
+        for combination in combinations_for(language, mode)
+    ]
+
+
+# The default tier's targets; `pytest --combinations=full` runs targets("full") instead.
+TARGETS = targets()
 
 
 def speaks_rest(spec: TargetSpec) -> bool:

@@ -1,0 +1,54 @@
+"""Which answer combinations the suite builds and runs, per language.
+
+- `pairwise`: a covering set in which every pair of values of any two of the dimensions
+  (database, cache, api_style, auth) appears in at least one combination, plus every
+  database on the other defaults.
+- `full`: the whole product of what the language implements.
+
+The pairwise set is picked greedily from the product (a few hundred combinations at most),
+so it is deterministic and small; the product itself is the oracle of what must be covered.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+
+from tests.helpers.facts import options_for
+
+# Varied dimensions and copier.yml's defaults, in the order target ids show them.
+DIMENSIONS = {"database": "sqlite", "cache": "none", "api_style": "rest", "auth": "jwt"}
+MODES = ("pairwise", "full")
+
+Combination = dict[str, str]
+
+
+def _pairs(combination: Mapping[str, str]) -> set[tuple[tuple[str, str], tuple[str, str]]]:
+    items = sorted(combination.items())
+    return set(itertools.combinations(items, 2))
+
+
+def pairwise(values: Mapping[str, Sequence[str]]) -> list[Combination]:
+    """A small list of combinations covering every pair of values of any two dimensions."""
+    names = list(values)
+    product = [dict(zip(names, row, strict=True)) for row in itertools.product(*values.values())]
+    uncovered = set().union(*(_pairs(combination) for combination in product))
+    chosen: list[Combination] = []
+    while uncovered:
+        best = max(product, key=lambda combination: len(_pairs(combination) & uncovered))
+        chosen.append(best)
+        uncovered -= _pairs(best)
+    return chosen
+
+
+def combinations_for(language: str, mode: str) -> list[Combination]:
+    """The answer combinations (database, cache, api_style, auth) to run for `language`."""
+    if mode not in MODES:
+        raise ValueError(f"unknown combinations mode {mode!r}; use one of {MODES}")
+    values = {name: options_for(language, name) for name in DIMENSIONS}
+    if mode == "full":
+        names = list(values)
+        return [dict(zip(names, row, strict=True)) for row in itertools.product(*values.values())]
+    on_defaults = [{**DIMENSIONS, "database": database} for database in values["database"]]
+    covering = [combination for combination in pairwise(values) if combination not in on_defaults]
+    return on_defaults + covering
