@@ -73,6 +73,8 @@ STACKS = {
         "option_packages": {
             "postgresql": ["psycopg[binary]>=3.2"],
             "mysql": ["pymysql>=1.1"],
+            # HS256 access tokens and argon2id password hashes.
+            "jwt": ["argon2-cffi>=23.1", "pyjwt>=2.10"],
             # RS256/ES256 verification of the issuer's access tokens.
             "oauth2": ["pyjwt[crypto]>=2.10"],
         },
@@ -238,6 +240,7 @@ STACKS = {
         "port": 8080,
     },
 }
+
 
 def _planned(label: str, issue: int) -> dict:
     return {
