@@ -1,4 +1,5 @@
-"""Contract: register/token, HS256 JWTs signed with JWT_SECRET, and every kind of bad token is a 401."""
+"""Contract: register/token, HS256 JWTs signed with JWT_SECRET, every kind of bad token is a 401, and
+production mode refuses a weak JWT secret."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import time
 import uuid
 
+import httpx
 import jwt
 import pytest
 
@@ -18,9 +20,13 @@ from tests.contract.checks import (
     describe,
 )
 from tests.contract.targets import rest_with_jwt
+from tests.helpers.facts import CONTRACT
+from tests.helpers.service import port_is_open
 
 pytestmark = pytest.mark.e2e
 applies_to = rest_with_jwt
+
+ENV = CONTRACT["env"]
 
 
 def fresh_email() -> str:
@@ -180,3 +186,37 @@ def test_passwords_are_not_stored_in_clear(api, target):
     stored = target.database_contents(target.main())
     assert email in stored, "the check looked at the wrong database (the registered email is not there)"
     assert password not in stored, "the password is stored in clear"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [None, "", "only-thirty-one-characters-long"],
+    ids=["unset-so-development-default", "empty", "31-characters"],
+)
+def test_production_refuses_a_weak_jwt_secret_before_listening(target, secret):
+    assert secret is None or len(secret) < 32
+    env = target.service_env("production-weak", **{ENV["app_env"]: "production", ENV["jwt_secret"]: secret})
+    instance = target.start("production-weak", env, wait=False)
+    deadline = time.monotonic() + 90
+    listened = False
+    while instance.alive() and time.monotonic() < deadline:
+        listened = listened or port_is_open(instance.port, timeout=0.05)
+        time.sleep(0.02)
+    still_running = instance.alive()
+    code = instance.stop(timeout=5)
+    assert not listened, (
+        f"APP_ENV=production with JWT_SECRET={secret!r}: the service listened\n" + instance.output_tail()
+    )
+    assert not still_running, (
+        f"APP_ENV=production with JWT_SECRET={secret!r}: still running\n" + instance.output_tail()
+    )
+    assert code not in (0, None), f"exit code {code}: a refusal must not exit 0\n" + instance.output_tail()
+
+
+def test_production_starts_with_a_strong_secret(target):
+    env = target.service_env(
+        "production-strong", **{ENV["app_env"]: "production", ENV["jwt_secret"]: "s" * 16 + "t" * 16}
+    )
+    instance = target.start("production-strong", env)
+    assert httpx.get(instance.base_url + CONTRACT["health_path"], timeout=10).status_code == 200
+    assert instance.stop() == 0, instance.output_tail()
