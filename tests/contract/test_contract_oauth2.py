@@ -21,7 +21,7 @@ from tests.contract.checks import assert_problem, assert_unauthorized, describe
 from tests.contract.targets import speaks_rest, uses_oauth2, wait_until
 from tests.helpers.facts import CONTRACT
 from tests.helpers.oidc import OTHER_AUDIENCE, SigningKey
-from tests.helpers.service import port_is_open
+from tests.helpers.service import free_port, port_is_open
 
 pytestmark = pytest.mark.e2e
 
@@ -158,6 +158,37 @@ def test_a_token_signed_with_the_providers_key_and_right_claims_is_accepted(api,
     response = api.http.post(api.collection, json={"name": "control"}, headers=bearer(token))
     assert response.status_code == 201, describe(response)
     assert response.json()["owner_id"] == "signed-by-the-suite"
+
+
+def test_an_unreachable_issuer_makes_writes_503_and_leaves_reads_alone(target):
+    """Keys that were never fetched cannot verify anything: that is the issuer's outage, not a bad token."""
+    provider = target.oidc()
+    # A closed port on loopback stands for the issuer; the token itself is one the provider issued.
+    env = target.service_env("oauth2-unreachable", **{ENV["oidc_issuer"]: f"http://127.0.0.1:{free_port()}"})
+    instance = target.start("oauth2-unreachable", env)
+    try:
+        collection = f"{instance.base_url}{CONTRACT['api_prefix']}/{target.plural}"
+        assert httpx.get(collection, timeout=10).status_code == 200
+        response = httpx.post(
+            collection, json={"name": "x"}, headers=bearer(provider.token("writer")), timeout=30
+        )
+        assert_problem(response, 503)
+    finally:
+        instance.stop()
+
+
+def test_without_issuer_and_audience_outside_production_writes_are_503(target):
+    env = target.service_env("oauth2-unconfigured", **{ENV["oidc_issuer"]: None, ENV["oidc_audience"]: None})
+    instance = target.start("oauth2-unconfigured", env)
+    try:
+        collection = f"{instance.base_url}{CONTRACT['api_prefix']}/{target.plural}"
+        assert httpx.get(collection, timeout=10).status_code == 200, "reads stay public"
+        response = httpx.post(
+            collection, json={"name": "x"}, headers=bearer(target.oidc().token("writer")), timeout=10
+        )
+        assert_problem(response, 503)
+    finally:
+        instance.stop()
 
 
 # Within this many seconds of a new key appearing in the JWKS, tokens signed with it are
