@@ -33,6 +33,9 @@ CONTRACT = {
         "port": "PORT",
         "database_url": "DATABASE_URL",
         "jwt_secret": "JWT_SECRET",
+        # auth=oauth2: the OpenID Connect issuer whose access tokens the service accepts.
+        "oidc_issuer": "OIDC_ISSUER",
+        "oidc_audience": "OIDC_AUDIENCE",
         "app_env": "APP_ENV",
         "log_level": "LOG_LEVEL",
         # Only with a cache: where it is, and how long an entry lives.
@@ -73,6 +76,8 @@ CONTRACT = {
             "delete": "Delete{Name}",
         },
     },
+    # auth=oauth2: the scope an access token needs for writes (`{plural}`: the resource plural).
+    "write_scope": "{plural}:write",
 }
 
 STACKS = {
@@ -123,6 +128,10 @@ STACKS = {
             "redis": ["redis>=6.2"],
             "memcached": ["pymemcache>=4.0"],
             "soap": ["lxml>=5.3", "soapbar>=0.21"],
+            # HS256 access tokens and argon2id password hashes.
+            "jwt": ["argon2-cffi>=23.1", "pyjwt>=2.10"],
+            # RS256/ES256 verification of the issuer's access tokens.
+            "oauth2": ["pyjwt[crypto]>=2.10"],
         },
         # The same for the `dev` dependency group (a test client only one answer needs).
         "option_dev_packages": {
@@ -455,7 +464,18 @@ AUTHS = {
         "principals": False,
         "secrets": [],
     },
-    "oauth2": _planned("OAuth 2.0", 4),
+    # A resource server: access tokens (JWTs) from an OpenID Connect issuer; no users table.
+    "oauth2": {
+        "label": "OAuth 2.0",
+        "enabled": True,
+        "languages": ["python"],
+        "challenge": "Bearer",
+        # Principals are the issuer's clients (the token's `sub`).
+        "principals": True,
+        # The issuer and audience are public configuration, and the signing keys are the
+        # issuer's: nothing secret to deploy.
+        "secrets": [],
+    },
     "api_key": {
         "label": "API keys",
         "enabled": True,

@@ -112,6 +112,19 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         ),
     ),
     (
+        "OAuth 2.0 resource server: tokens from a real OpenID provider (client credentials), scope, audience, expiry, forged tokens, key rotation without restart",
+        each_language_offering("auth", "oauth2", r"^tests/contract/test_contract_oauth2\.py::.*\[{id}"),
+    ),
+    (
+        "OAuth 2.0: resource API, metrics and logs contract with provider clients as owners; generated `make test` passes",
+        each_language_offering(
+            "auth",
+            "oauth2",
+            r"^tests/contract/test_contract_resource\.py::.*\[{id}",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
+        ),
+    ),
+    (
         "No auth: public writes, no auth endpoints; production refuses to start unless `ALLOW_ANONYMOUS_WRITES=true`",
         each_language_offering(
             "auth",

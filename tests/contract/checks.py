@@ -132,15 +132,29 @@ class KeyHolder(Principal):
     name: str = ""
 
 
+@dataclass
+class ProviderClient(Principal):
+    """auth: oauth2, a client of the OpenID provider with a write-scoped access token."""
+
+    token: str = ""
+
+
 # Mints an API key named `name` with the service's command: {"id", "name", "key"}.
 KeyMinter = Callable[[str], dict]
+# Issues a write-scoped access token to a client of the OpenID provider: (its `sub`, the token).
+TokenIssuer = Callable[[], tuple[str, str]]
 
 
 class Api:
     """The contract's API, spoken over HTTP with nothing but a base URL and the resource plural."""
 
     def __init__(
-        self, base_url: str, plural: str, auth: str = "jwt", mint_key: KeyMinter | None = None
+        self,
+        base_url: str,
+        plural: str,
+        auth: str = "jwt",
+        mint_key: KeyMinter | None = None,
+        issue_token: TokenIssuer | None = None,
     ) -> None:
         self.base_url = base_url
         self.plural = plural
@@ -148,6 +162,7 @@ class Api:
         # The WWW-Authenticate scheme of this service's 401s (None: it has no 401s).
         self.challenge: str | None = AUTHS[auth]["challenge"]
         self._mint_key = mint_key
+        self._issue_token = issue_token
         self.prefix = CONTRACT["api_prefix"]
         self.collection = f"{self.prefix}/{plural}"
         self.http = httpx.Client(base_url=base_url, timeout=15)
@@ -166,7 +181,9 @@ class Api:
 
     def new_principal(self) -> Principal:
         """A fresh principal of the service's auth method: with jwt a registered, logged-in user;
-        with api_key a newly minted key; with none the anonymous caller, with no credentials."""
+        with api_key a newly minted key; with oauth2 a client of the OpenID provider (the next of
+        its write-scoped clients, so principals made one after another differ); with none the
+        anonymous caller, with no credentials."""
         if self.auth_method == "jwt":
             return self.new_user()
         if self.auth_method == "api_key":
@@ -174,6 +191,10 @@ class Api:
             minted = self._mint_key(f"contract {uuid.uuid4().hex[:8]}")
             header = CONTRACT["api_key_header"]
             return KeyHolder(minted["id"], {header: minted["key"]}, key=minted["key"], name=minted["name"])
+        if self.auth_method == "oauth2":
+            assert self._issue_token is not None, "oauth2 targets need an OpenID provider's tokens"
+            subject, token = self._issue_token()
+            return ProviderClient(subject, {"Authorization": f"Bearer {token}"}, token=token)
         if self.auth_method == "none":
             return Principal(CONTRACT["anonymous_principal"], {})
         raise AssertionError(f"the contract suite does not know auth method {self.auth_method!r} yet")

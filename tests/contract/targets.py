@@ -32,6 +32,7 @@ import yaml
 from tests.contract.checks import Api
 from tests.helpers.combinations import DIMENSIONS, combinations_for
 from tests.helpers.facts import AUTHS, CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
+from tests.helpers.oidc import OidcProvider
 from tests.helpers.servers import CACHE_SERVERS, CacheServer, MariaDBServer, PostgresServer
 from tests.helpers.service import RunningService, free_port, install, run_command_split, start_service
 
@@ -106,6 +107,11 @@ def uses_api_keys(spec: TargetSpec) -> bool:
     return spec.auth == "api_key"
 
 
+def uses_oauth2(spec: TargetSpec) -> bool:
+    """Principals are clients of an OpenID provider (the suite starts one)."""
+    return spec.auth == "oauth2"
+
+
 def has_principals(spec: TargetSpec) -> bool:
     """Writes need credentials and callers are told apart (owner-only changes, 401s)."""
     return AUTHS[spec.auth]["principals"]
@@ -117,6 +123,10 @@ def rest_with_principals(spec: TargetSpec) -> bool:
 
 def rest_without_auth(spec: TargetSpec) -> bool:
     return speaks_rest(spec) and not has_principals(spec)
+
+
+def rest_with_oauth2(spec: TargetSpec) -> bool:
+    return speaks_rest(spec) and uses_oauth2(spec)
 
 
 def speaks_grpc(spec: TargetSpec) -> bool:
@@ -207,6 +217,21 @@ class Target:
         self._instances: list[RunningService] = []
         self._main: RunningService | None = None
         self._cache_servers: list[CacheServer] = []
+        self._oidc: OidcProvider | None = None
+        self.write_scope = CONTRACT["write_scope"].replace("{plural}", self.plural)
+        self.audience = f"https://{self.project_slug}.contract.test/api"
+
+    # -- principals -----------------------------------------------------------------------
+    def oidc(self) -> OidcProvider:
+        """The OpenID provider whose access tokens an oauth2 target accepts (started once)."""
+        assert uses_oauth2(self.spec), f"{self.spec.id} takes no OpenID provider's tokens"
+        if self._oidc is None:
+            self._oidc = OidcProvider(self.audience, self.write_scope, self.workdir / "oidc")
+        return self._oidc
+
+    def oidc_env(self) -> dict[str, str]:
+        provider = self.oidc()
+        return {ENV["oidc_issuer"]: provider.issuer, ENV["oidc_audience"]: provider.audience}
 
     # -- configuration ------------------------------------------------------------------
     def database_url(self, name: str) -> str:
@@ -252,6 +277,8 @@ class Target:
             env[extra["env"]] = str(free_port())
         if caches(self.spec):
             env[ENV["cache_url"]] = overrides.get(ENV["cache_url"]) or self.cache_server().url
+        if uses_oauth2(self.spec):
+            env.update(self.oidc_env())
         env.update(overrides)
         return env
 
@@ -292,6 +319,9 @@ class Target:
         for server in self._cache_servers:
             server.cleanup()
         self._cache_servers.clear()
+        if self._oidc is not None:
+            self._oidc.stop()
+            self._oidc = None
 
     @contextmanager
     def failing_dependency(self) -> Iterator[RunningService]:
@@ -368,6 +398,7 @@ class Target:
             self.plural,
             auth=self.spec.auth,
             mint_key=lambda name: self.create_api_key(instance, name),
+            issue_token=lambda: self.oidc().next_writer(),
         )
 
     # -- the service's own commands -------------------------------------------------------------
@@ -405,6 +436,8 @@ class Target:
             env[ENV["database_url"]] = self.database_url("make-test")
         if caches(self.spec):
             env[ENV["cache_url"]] = self.cache_server().url
+        if uses_oauth2(self.spec):
+            env.update(self.oidc_env())
         return env
 
 
