@@ -19,6 +19,8 @@ CONTRACT = {
     "openapi_path": "/openapi.json",
     "docs_path": "/docs",
     "api_prefix": "/api/v1",
+    # Where api_style=graphql serves its one endpoint (POST; GET for queries only).
+    "graphql_path": "/graphql",
     "request_id_header": "X-Request-ID",
     "metric_requests": "http_requests_total",
     "metric_duration": "http_request_duration_seconds",
@@ -68,6 +70,8 @@ STACKS = {
         "option_packages": {
             "postgresql": ["psycopg[binary]>=3.2"],
             "mysql": ["pymysql>=1.1"],
+            # graphql-core too: the service imports it (GraphQLError) besides Strawberry.
+            "graphql": ["strawberry-graphql[fastapi]>=0.341", "graphql-core>=3.2"],
         },
         # The same for the `dev` dependency group (a test client only one answer needs).
         "option_dev_packages": {},
@@ -304,7 +308,8 @@ CACHES = {
 
 API_STYLES = {
     "rest": {"label": "REST", "enabled": True, "languages": ["python", "go"]},
-    "graphql": _planned("GraphQL", 4),
+    # Strawberry on the FastAPI app; the schema every stack serves is in docs/contract.md.
+    "graphql": {"label": "GraphQL", "enabled": True, "languages": ["python"]},
     "grpc": _planned("gRPC", 4),
     "soap": _planned("SOAP", 4),
 }
