@@ -85,6 +85,15 @@ def rest_with_jwt(spec: TargetSpec) -> bool:
     return speaks_rest(spec) and uses_jwt(spec)
 
 
+def speaks_graphql(spec: TargetSpec) -> bool:
+    """The resource API is GraphQL at the contract's graphql_path."""
+    return spec.api_style == "graphql"
+
+
+def graphql_with_jwt(spec: TargetSpec) -> bool:
+    return speaks_graphql(spec) and uses_jwt(spec)
+
+
 class Lab:
     """Process-wide shared resources: one PostgreSQL cluster, one MariaDB server, one scratch directory, the targets."""
 
