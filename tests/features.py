@@ -6,7 +6,7 @@ enabled languages get patterns; the others show as "not offered yet" (copier.yml
 
 from __future__ import annotations
 
-from tests.helpers.facts import ENABLED_LANGUAGES, databases_for
+from tests.helpers.facts import ENABLED_LANGUAGES, databases_for, options_for
 
 STATIC = r"^tests/test_static_checks\.py::"
 
@@ -21,6 +21,15 @@ def each_language_with(database: str, *patterns: str) -> dict[str, list[str]]:
         lang: [pattern.format(lang=lang) for pattern in patterns]
         for lang in ENABLED_LANGUAGES
         if database in databases_for(lang)
+    }
+
+
+def each_language_offering(question: str, value: str, *patterns: str) -> dict[str, list[str]]:
+    """Patterns for the languages that implement answer `value` to `question`; the others show as not offered."""
+    return {
+        lang: [pattern.format(lang=lang) for pattern in patterns]
+        for lang in ENABLED_LANGUAGES
+        if value in options_for(lang, question)
     }
 
 
@@ -66,6 +75,23 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     (
         "Service contract suite passes against a real MySQL-compatible server (MariaDB)",
         each_language_with("mysql", r"^tests/contract/.*\[{lang}-mysql"),
+    ),
+    (
+        "GraphQL API at /graphql: the documented schema (introspected), queries and mutations, JWT on writes, coded errors, depth and alias limits",
+        each_language_offering(
+            "api_style",
+            "graphql",
+            r"^tests/contract/test_contract_graphql\.py::.*\[{lang}-sqlite-api_style=graphql",
+        ),
+    ),
+    (
+        "Generated `make test` and `make lint` pass with the GraphQL API",
+        each_language_offering(
+            "api_style",
+            "graphql",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-sqlite-api_style=graphql\]",
+            r"^tests/test_e2e\.py::test_generated_make_lint_and_build_pass\[{lang}-sqlite-api_style=graphql-",
+        ),
     ),
     (
         "Committed lockfile matches the manifest for every answer",
