@@ -24,6 +24,8 @@ CONTRACT = {
     "request_id_header": "X-Request-ID",
     "metric_requests": "http_requests_total",
     "metric_duration": "http_request_duration_seconds",
+    # api_style=graphql: errors answered inside 200 responses, by extensions.code.
+    "metric_graphql_errors": "graphql_errors_total",
     "unmatched_route": "unmatched",
     "env": {
         "host": "HOST",

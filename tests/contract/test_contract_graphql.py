@@ -300,22 +300,33 @@ def test_wrong_http_methods_are_405_problems(api):
     assert_problem(api.http.put(PATH, json={"query": "{ __typename }"}), 405)
 
 
-def test_graphql_requests_are_counted_on_their_route(gql, names, api):
-    def count(status: str) -> float:
+def test_graphql_requests_and_errors_are_counted(gql, names, api):
+    def count(name: str, **labels: str) -> float:
         text = api.http.get(CONTRACT["metrics_path"]).text
         return sum(
             sample.value
             for family in text_string_to_metric_families(text)
             for sample in family.samples
-            if sample.name == CONTRACT["metric_requests"]
-            and sample.labels == {"method": "POST", "route": PATH, "status": status}
+            if sample.name == name and sample.labels == labels
         )
 
-    ok, refused = count("200"), count("400")
+    def counts() -> tuple[float, ...]:
+        requests, errors = CONTRACT["metric_requests"], CONTRACT["metric_graphql_errors"]
+        return (
+            count(requests, method="POST", route=PATH, status="200"),
+            count(requests, method="POST", route=PATH, status="400"),
+            count(errors, code="NOT_FOUND"),
+            count(errors, code="GRAPHQL_PARSE_FAILED"),
+        )
+
+    before = counts()
     gql.data(names.page("total"), {"limit": 1, "offset": 0})
+    gql.field_error(names.get(), {"id": str(uuid.uuid4())}, None, names.one, "NOT_FOUND")
     gql.request_error(f"{{ {names.many} {{ ", None, "GRAPHQL_PARSE_FAILED")
-    assert (count("200") - ok, count("400") - refused) == (1, 1), (
-        f'{CONTRACT["metric_requests"]} counts GraphQL requests on route="{PATH}" by status'
+    increase = tuple(after - was for after, was in zip(counts(), before, strict=True))
+    assert increase == (2, 1, 1, 1), (
+        f'expected {CONTRACT["metric_requests"]} on route="{PATH}" +2 (200) and +1 (400), and '
+        f"{CONTRACT['metric_graphql_errors']} +1 for NOT_FOUND and GRAPHQL_PARSE_FAILED; got {increase}"
     )
 
 
