@@ -118,15 +118,19 @@ def promql_jobs(expr: str) -> set[str]:
     return set(_JOB.findall(expr))
 
 
-def contract_metric_names(contract: dict) -> set[str]:
+def contract_metric_names(contract: dict, answers: dict | None = None) -> set[str]:
+    """The metrics every service exposes, plus those of the answers' API style."""
     duration = contract["metric_duration"]
-    return {
+    names = {
         "up",
         contract["metric_requests"],
         f"{duration}_bucket",
         f"{duration}_sum",
         f"{duration}_count",
     }
+    if (answers or {}).get("api_style") == "graphql":
+        names.add(contract["metric_graphql_errors"])
+    return names
 
 
 # =========================================================================================
@@ -259,7 +263,9 @@ def check_prometheus(project: Path, answers: dict) -> None:
     rules = _alert_rules(project)
     names = {rule["alert"] for rule in rules}
     assert {"ServiceDown", "HighErrorRatio", "HighLatencyP95"} <= names
-    allowed = contract_metric_names(CONTRACT)
+    if answers.get("api_style") == "graphql":
+        assert "GraphQLInternalErrors" in names, "GraphQL errors answer 200: an alert watches their counter"
+    allowed = contract_metric_names(CONTRACT, answers)
     for rule in rules:
         assert promql_jobs(rule["expr"]) == {job["job_name"]}, f"{rule['alert']} selects the scrape job"
         used = promql_metrics(rule["expr"])
@@ -290,7 +296,7 @@ def check_dashboard(project: Path, answers: dict) -> None:
     job = config["scrape_configs"][0]["job_name"]
     exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
     assert exprs
-    allowed = contract_metric_names(CONTRACT)
+    allowed = contract_metric_names(CONTRACT, answers)
     for expr in exprs:
         used = promql_metrics(expr)
         assert used and used <= allowed, f"dashboard query uses non-contract metrics {used - allowed}"
