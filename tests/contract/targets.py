@@ -127,6 +127,11 @@ def grpc_with_jwt(spec: TargetSpec) -> bool:
     return speaks_grpc(spec) and uses_jwt(spec)
 
 
+def speaks_graphql(spec: TargetSpec) -> bool:
+    """The resource API is GraphQL at the contract's graphql_path, beside the HTTP operations."""
+    return spec.api_style == "graphql"
+
+
 def caches(spec: TargetSpec) -> bool:
     """The service caches single-resource reads (in the server CACHE_URL names)."""
     return spec.cache != "none"
