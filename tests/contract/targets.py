@@ -13,6 +13,7 @@ service's own documented commands (minting and revoking API keys).
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import secrets
 import shlex
@@ -209,10 +210,13 @@ class Target:
             directory = self.workdir / f"db-{name}"
             directory.mkdir(parents=True, exist_ok=True)
             return f"sqlite:///{directory / 'app.db'}"
+        # Targets share the server; each gets databases of its own, since their schemas differ
+        # with the answers (auth=api_key has no users table, ...).
+        database = f"{self.spec.language}_{hashlib.sha1(self.spec.id.encode()).hexdigest()[:8]}_{name}"
         if self.spec.database == "postgresql":
-            return self.lab.postgres().create_database(f"{self.spec.language}_{name}".replace("-", "_"))
+            return self.lab.postgres().create_database(database.replace("-", "_"))
         if self.spec.database == "mysql":
-            return self.lab.mariadb().create_database(f"{self.spec.language}_{name}".replace("-", "_"))
+            return self.lab.mariadb().create_database(database.replace("-", "_"))
         pytest.fail(f"the contract suite does not know how to provide a {self.spec.database} database yet")
 
     def new_cache_server(self) -> CacheServer:
