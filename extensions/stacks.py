@@ -20,6 +20,8 @@ CONTRACT = {
     "openapi_path": "/openapi.json",
     "docs_path": "/docs",
     "api_prefix": "/api/v1",
+    # Where api_style=graphql serves its one endpoint (POST; GET for queries only).
+    "graphql_path": "/graphql",
     "request_id_header": "X-Request-ID",
     # auth=api_key: the request header that carries the key.
     "api_key_header": "X-API-Key",
@@ -27,6 +29,8 @@ CONTRACT = {
     "anonymous_principal": "anonymous",
     "metric_requests": "http_requests_total",
     "metric_duration": "http_request_duration_seconds",
+    # api_style=graphql: errors answered inside 200 responses, by extensions.code.
+    "metric_graphql_errors": "graphql_errors_total",
     "unmatched_route": "unmatched",
     "env": {
         "host": "HOST",
@@ -125,6 +129,8 @@ STACKS = {
                 "grpcio-reflection>=1.84",
                 "protobuf>=6.31",
             ],
+            # graphql-core too: the service imports it (GraphQLError) besides Strawberry.
+            "graphql": ["strawberry-graphql[fastapi]>=0.341", "graphql-core>=3.2"],
             "redis": ["redis>=6.2"],
             "memcached": ["pymemcache>=4.0"],
             "soap": ["lxml>=5.3", "soapbar>=0.21"],
@@ -413,7 +419,8 @@ CACHES = {
 
 API_STYLES = {
     "rest": {"label": "REST", "enabled": True, "languages": ["python", "go"]},
-    "graphql": _planned("GraphQL", 4),
+    # Strawberry on the FastAPI app, with every auth method; the schema is in docs/contract.md.
+    "graphql": {"label": "GraphQL", "enabled": True, "languages": ["python"], "auths": ["jwt", "api_key", "none"]},
     "grpc": {
         "label": "gRPC",
         "enabled": True,

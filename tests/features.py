@@ -166,6 +166,21 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         ),
     ),
     (
+        "GraphQL API (api_style=graphql) at /graphql: the documented schema (introspected), queries and mutations, every auth method on writes, coded errors, depth and alias limits",
+        each_language_offering(
+            "api_style", "graphql", r"^tests/contract/test_contract_graphql\.py::.*\[{id}"
+        ),
+    ),
+    (
+        "GraphQL: generated `make test` (schema.graphql against the served schema), `make lint` and `make build` pass",
+        each_language_offering(
+            "api_style",
+            "graphql",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
+            r"^tests/test_e2e\.py::test_generated_make_lint_and_build_pass\[{id}-",
+        ),
+    ),
+    (
         "Committed lockfile matches the manifest for every answer",
         each_language(r"^tests/test_lockfiles\.py::.*\[{lang}\]"),
     ),

@@ -128,8 +128,9 @@ def promql_jobs(expr: str) -> set[str]:
     return set(_JOB.findall(expr))
 
 
-def contract_metric_names(contract: dict, cache: str = "none") -> set[str]:
-    """The metric names queries may use: the contract's, and the cache's when there is one."""
+def contract_metric_names(contract: dict, cache: str = "none", api_style: str = "rest") -> set[str]:
+    """The metric names queries may use: the contract's, the cache's when there is one, and those
+    of the API style (GraphQL's errors answer 200, so they have a counter of their own)."""
     duration = contract["metric_duration"]
     names = {
         "up",
@@ -144,6 +145,8 @@ def contract_metric_names(contract: dict, cache: str = "none") -> set[str]:
             contract["metric_cache_misses"],
             contract["metric_cache_errors"],
         }
+    if api_style == "graphql":
+        names.add(contract["metric_graphql_errors"])
     return names
 
 
@@ -315,7 +318,7 @@ def _alert_rules(project: Path) -> list[dict]:
 
 
 def check_prometheus(project: Path, answers: dict) -> None:
-    stack, _db, _full = _facts(project, answers)
+    stack, _db, full = _facts(project, answers)
     config = load_yaml(project / "monitoring/prometheus/prometheus.yml")
     compose = load_yaml(project / "compose.yaml")
     (job,) = config["scrape_configs"]
@@ -329,7 +332,9 @@ def check_prometheus(project: Path, answers: dict) -> None:
     rules = _alert_rules(project)
     names = {rule["alert"] for rule in rules}
     assert {"ServiceDown", "HighErrorRatio", "HighLatencyP95"} <= names
-    allowed = contract_metric_names(CONTRACT)
+    if full["api_style"] == "graphql":
+        assert "GraphQLInternalErrors" in names, "GraphQL errors answer 200: an alert watches their counter"
+    allowed = contract_metric_names(CONTRACT, api_style=full["api_style"])
     for rule in rules:
         assert promql_jobs(rule["expr"]) == {job["job_name"]}, f"{rule['alert']} selects the scrape job"
         used = promql_metrics(rule["expr"])
@@ -360,7 +365,7 @@ def check_dashboard(project: Path, answers: dict) -> None:
     job = config["scrape_configs"][0]["job_name"]
     exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
     assert exprs
-    allowed = contract_metric_names(CONTRACT, full["cache"])
+    allowed = contract_metric_names(CONTRACT, full["cache"], full["api_style"])
     for expr in exprs:
         used = promql_metrics(expr)
         assert used and used <= allowed, f"dashboard query uses non-contract metrics {used - allowed}"

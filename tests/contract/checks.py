@@ -236,3 +236,71 @@ def metric_value(families: dict, sample_name: str, **labels: str) -> float:
         for sample in family.samples
         if sample.name == sample_name and all(sample.labels.get(k) == v for k, v in labels.items())
     )
+
+
+class GraphQL:
+    """GraphQL over HTTP (POST application/json, as any client library sends it) at the contract's path."""
+
+    def __init__(self, http: httpx.Client, path: str = CONTRACT["graphql_path"]) -> None:
+        self.http = http
+        self.path = path
+
+    def post(
+        self, query: str, variables: dict | None = None, user: Principal | None = None
+    ) -> httpx.Response:
+        body: dict = {"query": query}
+        if variables is not None:
+            body["variables"] = variables
+        return self.http.post(self.path, json=body, headers=user.auth if user else {})
+
+    def answer(self, response: httpx.Response, status: int = 200) -> dict:
+        """The GraphQL response in `response`: a JSON object with `data` and/or `errors`."""
+        assert response.status_code == status, f"expected {status}: {describe(response)}"
+        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        assert content_type in ("application/json", "application/graphql-response+json"), (
+            f"a GraphQL response is JSON: {describe(response)}"
+        )
+        body = response.json()
+        assert isinstance(body, dict) and ("data" in body or "errors" in body), (
+            f"a GraphQL response has data or errors: {describe(response)}"
+        )
+        for error in body.get("errors") or []:
+            assert isinstance(error.get("message"), str) and error["message"].strip(), (
+                f"each error has a message: {describe(response)}"
+            )
+            assert isinstance(error.get("extensions"), dict) and isinstance(
+                error["extensions"].get("code"), str
+            ), f"each error has extensions.code: {describe(response)}"
+        return body
+
+    def data(self, query: str, variables: dict | None = None, user: Principal | None = None) -> dict:
+        """Runs a document that must succeed: 200, no errors; returns `data`."""
+        response = self.post(query, variables, user)
+        body = self.answer(response)
+        assert not body.get("errors"), f"unexpected GraphQL errors: {describe(response)}"
+        assert isinstance(body.get("data"), dict), describe(response)
+        return body["data"]
+
+    def field_error(
+        self, query: str, variables: dict | None, user: Principal | None, field: str, code: str
+    ) -> dict:
+        """Runs a document whose root `field` must fail with `code`: 200, `data.field` null; returns the error."""
+        response = self.post(query, variables, user)
+        body = self.answer(response)
+        assert isinstance(body.get("data"), dict) and field in body["data"] and body["data"][field] is None, (
+            f"a failed root field is null in data: {describe(response)}"
+        )
+        codes = [error["extensions"]["code"] for error in body.get("errors") or []]
+        assert codes == [code], f"expected one {code} error, got {codes}: {describe(response)}"
+        return body["errors"][0]
+
+    def request_error(
+        self, query: str, variables: dict | None, code: str, user: Principal | None = None
+    ) -> dict:
+        """Sends a document that must not run: 400, no data, every error coded `code`."""
+        response = self.post(query, variables, user)
+        body = self.answer(response, 400)
+        assert body.get("data") is None, f"a request error carries no data: {describe(response)}"
+        codes = {error["extensions"]["code"] for error in body.get("errors") or []}
+        assert codes == {code}, f"expected {code} errors only, got {sorted(codes)}: {describe(response)}"
+        return body

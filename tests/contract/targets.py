@@ -148,6 +148,11 @@ def serves_resources_over_http(spec: TargetSpec) -> bool:
     return speaks_rest(spec) or speaks_soap(spec)
 
 
+def speaks_graphql(spec: TargetSpec) -> bool:
+    """The resource API is GraphQL at the contract's graphql_path, beside the HTTP operations."""
+    return spec.api_style == "graphql"
+
+
 def caches(spec: TargetSpec) -> bool:
     """The service caches single-resource reads (in the server CACHE_URL names)."""
     return spec.cache != "none"
