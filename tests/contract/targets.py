@@ -34,7 +34,14 @@ from tests.helpers.combinations import DIMENSIONS, combinations_for
 from tests.helpers.facts import AUTHS, CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
 from tests.helpers.oidc import OidcProvider
 from tests.helpers.servers import CACHE_SERVERS, CacheServer, MariaDBServer, PostgresServer
-from tests.helpers.service import RunningService, free_port, install, run_command_split, start_service
+from tests.helpers.service import (
+    RunningService,
+    free_port,
+    install,
+    port_is_open,
+    run_command,
+    start_service,
+)
 
 ENV = CONTRACT["env"]
 
@@ -156,6 +163,24 @@ def speaks_graphql(spec: TargetSpec) -> bool:
 def caches(spec: TargetSpec) -> bool:
     """The service caches single-resource reads (in the server CACHE_URL names)."""
     return spec.cache != "none"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What an instance started with a configuration it must refuse did (Target.start_expecting_refusal)."""
+
+    listened: bool
+    still_running: bool
+    exit_code: int | None
+    output: str
+
+    def assert_refused(self, what: str) -> None:
+        """`what` (the configuration, for the message) was refused before any port was opened."""
+        assert not self.listened, f"{what}: the service listened\n{self.output}"
+        assert not self.still_running, f"{what}: still running after 90 s\n{self.output}"
+        assert self.exit_code not in (0, None), (
+            f"{what}: exit code {self.exit_code}; a refusal must not exit 0\n{self.output}"
+        )
 
 
 class Lab:
@@ -310,6 +335,22 @@ class Target:
         self._instances.append(instance)
         return instance
 
+    def start_expecting_refusal(
+        self, name: str, env: Mapping[str, str | None], extra_ports: tuple[str, ...] = ()
+    ) -> Refusal:
+        """Start an instance that should exit before listening: watch its HTTP port and the ports
+        named by the `extra_ports` env variables until it exits (90 s at most), then stop it."""
+        instance = self.start(name, env, wait=False)
+        ports = [instance.port, *(int(instance.env[variable]) for variable in extra_ports)]
+        deadline = time.monotonic() + 90
+        listened = False
+        while instance.alive() and time.monotonic() < deadline:
+            listened = listened or any(port_is_open(port, timeout=0.05) for port in ports)
+            time.sleep(0.02)
+        still_running = instance.alive()
+        code = instance.stop(timeout=5)
+        return Refusal(listened, still_running, code, instance.output_tail())
+
     def main(self) -> RunningService:
         """The long-running instance most contract tests talk to (restarted if a test killed it)."""
         if self._main is None or not self._main.alive():
@@ -415,7 +456,7 @@ class Target:
         for name, value in params.items():
             command = command.replace("{" + name + "}", shlex.quote(value))
         install(self.project_dir, self.spec.language, self.project_slug)
-        return run_command_split(command, self.project_dir, instance.env, timeout=120)
+        return run_command(command, self.project_dir, instance.env, timeout=120, split_stderr=True)
 
     def create_api_key(self, instance: RunningService, name: str) -> dict:
         """Mint a key with `commands.create_api_key`: the {"id", "name", "key"} it prints."""
