@@ -419,8 +419,13 @@ CACHES = {
 
 API_STYLES = {
     "rest": {"label": "REST", "enabled": True, "languages": ["python", "go"]},
-    # Strawberry on the FastAPI app, with every auth method; the schema is in docs/contract.md.
-    "graphql": {"label": "GraphQL", "enabled": True, "languages": ["python"], "auths": ["jwt", "api_key", "none"]},
+    # Strawberry on the FastAPI app; the schema is in docs/contract.md.
+    "graphql": {
+        "label": "GraphQL",
+        "enabled": True,
+        "languages": ["python"],
+        "auths": ["jwt", "api_key", "none"],
+    },
     "grpc": {
         "label": "gRPC",
         "enabled": True,
