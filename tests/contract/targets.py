@@ -34,7 +34,14 @@ from tests.helpers.combinations import DIMENSIONS, combinations_for
 from tests.helpers.facts import AUTHS, CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
 from tests.helpers.oidc import OidcProvider
 from tests.helpers.servers import CACHE_SERVERS, CacheServer, MariaDBServer, PostgresServer
-from tests.helpers.service import RunningService, free_port, install, run_command_split, start_service
+from tests.helpers.service import (
+    RunningService,
+    free_port,
+    install,
+    port_is_open,
+    run_command_split,
+    start_service,
+)
 
 ENV = CONTRACT["env"]
 
@@ -132,10 +139,6 @@ def rest_with_oauth2(spec: TargetSpec) -> bool:
 def speaks_grpc(spec: TargetSpec) -> bool:
     """The resource API is served over gRPC (the .proto in the project), beside HTTP."""
     return spec.api_style == "grpc"
-
-
-def grpc_with_jwt(spec: TargetSpec) -> bool:
-    return speaks_grpc(spec) and uses_jwt(spec)
 
 
 def speaks_soap(spec: TargetSpec) -> bool:
@@ -287,6 +290,18 @@ class Target:
         env.update(overrides)
         return env
 
+    def production_env(self, name: str) -> dict[str, str | None]:
+        """service_env with APP_ENV=production and what the auth method needs to start in it."""
+        needs = {
+            "none": {ENV["allow_anonymous_writes"]: "true"},
+            # An https issuer it will not have to reach: nothing that uses this env writes.
+            "oauth2": {
+                ENV["oidc_issuer"]: "https://issuer.example.com/",
+                ENV["oidc_audience"]: self.audience,
+            },
+        }
+        return self.service_env(name, **{ENV["app_env"]: "production", **needs.get(self.spec.auth, {})})
+
     # -- instances ------------------------------------------------------------------------
     def start(
         self,
@@ -394,6 +409,27 @@ class Target:
             return self.lab.mariadb().rows_inserted(database)
         pytest.fail(
             f"no way to count the rows written to a {self.spec.database} database is known to the suite"
+        )
+
+    def ports(self, instance: RunningService) -> list[int]:
+        """Every port `instance` listens on: HTTP's, then the API style's others (GRPC_PORT)."""
+        return [instance.port, *(int(instance.env[extra["env"]]) for extra in self.facts["extra_ports"])]
+
+    def assert_refuses_to_start(self, name: str, env: Mapping[str, str | None], what: str) -> None:
+        """An instance started with `env` exits non-zero without ever listening, on any of its ports."""
+        instance = self.start(name, env, wait=False)
+        ports = self.ports(instance)
+        deadline = time.monotonic() + 90
+        listened = False
+        while instance.alive() and time.monotonic() < deadline:
+            listened = listened or any(port_is_open(port, timeout=0.05) for port in ports)
+            time.sleep(0.02)
+        still_running = instance.alive()
+        code = instance.stop(timeout=5)
+        assert not listened, f"{what}: the service listened\n" + instance.output_tail()
+        assert not still_running, f"{what}: still running\n" + instance.output_tail()
+        assert code not in (0, None), (
+            f"{what}: exit code {code}; a refusal must not exit 0\n" + instance.output_tail()
         )
 
     def api(self, instance: RunningService) -> Api:
