@@ -39,7 +39,7 @@ from tests.helpers.service import (
     free_port,
     install,
     port_is_open,
-    run_command_split,
+    run_command,
     start_service,
 )
 
@@ -159,6 +159,24 @@ def speaks_graphql(spec: TargetSpec) -> bool:
 def caches(spec: TargetSpec) -> bool:
     """The service caches single-resource reads (in the server CACHE_URL names)."""
     return spec.cache != "none"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What an instance started with a configuration it must refuse did (Target.start_expecting_refusal)."""
+
+    listened: bool
+    still_running: bool
+    exit_code: int | None
+    output: str
+
+    def assert_refused(self, what: str) -> None:
+        """`what` (the configuration, for the message) was refused before any port was opened."""
+        assert not self.listened, f"{what}: the service listened\n{self.output}"
+        assert not self.still_running, f"{what}: still running after 90 s\n{self.output}"
+        assert self.exit_code not in (0, None), (
+            f"{what}: exit code {self.exit_code}; a refusal must not exit 0\n{self.output}"
+        )
 
 
 class Lab:
@@ -325,6 +343,20 @@ class Target:
         self._instances.append(instance)
         return instance
 
+    def start_expecting_refusal(self, name: str, env: Mapping[str, str | None]) -> Refusal:
+        """Start an instance that should exit before listening: watch every port it would open
+        (HTTP's and the API style's others) until it exits (90 s at most), then stop it."""
+        instance = self.start(name, env, wait=False)
+        ports = self.ports(instance)
+        deadline = time.monotonic() + 90
+        listened = False
+        while instance.alive() and time.monotonic() < deadline:
+            listened = listened or any(port_is_open(port, timeout=0.05) for port in ports)
+            time.sleep(0.02)
+        still_running = instance.alive()
+        code = instance.stop(timeout=5)
+        return Refusal(listened, still_running, code, instance.output_tail())
+
     def main(self) -> RunningService:
         """The long-running instance most contract tests talk to (restarted if a test killed it)."""
         if self._main is None or not self._main.alive():
@@ -415,23 +447,6 @@ class Target:
         """Every port `instance` listens on: HTTP's, then the API style's others (GRPC_PORT)."""
         return [instance.port, *(int(instance.env[extra["env"]]) for extra in self.facts["extra_ports"])]
 
-    def assert_refuses_to_start(self, name: str, env: Mapping[str, str | None], what: str) -> None:
-        """An instance started with `env` exits non-zero without ever listening, on any of its ports."""
-        instance = self.start(name, env, wait=False)
-        ports = self.ports(instance)
-        deadline = time.monotonic() + 90
-        listened = False
-        while instance.alive() and time.monotonic() < deadline:
-            listened = listened or any(port_is_open(port, timeout=0.05) for port in ports)
-            time.sleep(0.02)
-        still_running = instance.alive()
-        code = instance.stop(timeout=5)
-        assert not listened, f"{what}: the service listened\n" + instance.output_tail()
-        assert not still_running, f"{what}: still running\n" + instance.output_tail()
-        assert code not in (0, None), (
-            f"{what}: exit code {code}; a refusal must not exit 0\n" + instance.output_tail()
-        )
-
     def api(self, instance: RunningService) -> Api:
         """A client of `instance` that makes principals the way the target's auth method does."""
         return Api(
@@ -451,7 +466,7 @@ class Target:
         for name, value in params.items():
             command = command.replace("{" + name + "}", shlex.quote(value))
         install(self.project_dir, self.spec.language, self.project_slug)
-        return run_command_split(command, self.project_dir, instance.env, timeout=120)
+        return run_command(command, self.project_dir, instance.env, timeout=120, split_stderr=True)
 
     def create_api_key(self, instance: RunningService, name: str) -> dict:
         """Mint a key with `commands.create_api_key`: the {"id", "name", "key"} it prints."""
@@ -489,3 +504,18 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
             return True
         time.sleep(interval)
     return predicate()
+
+
+def log_record(service: RunningService, request_id: str) -> dict:
+    """The one JSON log line `service` wrote for the request with `request_id` (waits 5 s for it)."""
+    found: list[dict] = []
+
+    def logged() -> bool:
+        found[:] = [r for r in service.log_records() if r.get("request_id") == request_id]
+        return bool(found)
+
+    assert wait_until(logged, timeout=5), (
+        f"no JSON log line on stdout with request_id={request_id!r}\n" + service.output_tail()
+    )
+    assert len(found) == 1, f"one log line per request, got {len(found)}: {found}"
+    return found[0]

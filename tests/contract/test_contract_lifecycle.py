@@ -200,7 +200,8 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
 def test_production_refuses_a_weak_jwt_secret_before_listening(target, secret):
     assert secret is None or len(secret) < 32
     env = target.service_env("production-weak", **{ENV["app_env"]: "production", ENV["jwt_secret"]: secret})
-    target.assert_refuses_to_start("production-weak", env, f"APP_ENV=production with JWT_SECRET={secret!r}")
+    refusal = target.start_expecting_refusal("production-weak", env)
+    refusal.assert_refused(f"APP_ENV=production with JWT_SECRET={secret!r}")
 
 
 @only_for(uses_jwt)

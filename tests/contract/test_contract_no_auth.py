@@ -71,8 +71,8 @@ def test_production_refuses_anonymous_writes_before_listening(target, allow):
     env = target.service_env(
         "production-anonymous", **{ENV["app_env"]: "production", ENV["allow_anonymous_writes"]: allow}
     )
-    what = f"APP_ENV=production with {ENV['allow_anonymous_writes']}={allow!r}"
-    target.assert_refuses_to_start("production-anonymous", env, what)
+    refusal = target.start_expecting_refusal("production-anonymous", env)
+    refusal.assert_refused(f"APP_ENV=production with {ENV['allow_anonymous_writes']}={allow!r}")
 
 
 @only_for(speaks_rest)

@@ -257,8 +257,8 @@ def test_production_refuses_to_start_without_a_usable_issuer_and_audience(target
         "production-oidc",
         **{ENV["app_env"]: "production", ENV["oidc_issuer"]: issuer, ENV["oidc_audience"]: audience},
     )
-    what = f"APP_ENV=production, OIDC_ISSUER={issuer!r}, OIDC_AUDIENCE={audience!r}"
-    target.assert_refuses_to_start("production-oidc", env, what)
+    refusal = target.start_expecting_refusal("production-oidc", env)
+    refusal.assert_refused(f"APP_ENV=production, OIDC_ISSUER={issuer!r}, OIDC_AUDIENCE={audience!r}")
 
 
 def test_production_starts_with_an_https_issuer_and_an_audience(target):
