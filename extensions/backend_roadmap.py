@@ -77,5 +77,4 @@ class NameFilters(Extension):
             slug_problem=naming.slug_problem,
             resource_problem=naming.resource_problem,
             unsupported_with=stacks.unsupported_reason,
-            auth_problem=stacks.combination_problem,
         )

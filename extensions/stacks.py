@@ -417,21 +417,15 @@ CACHES = {
     },
 }
 
+# Every style finds the caller through deps.principal_for, so each goes with every auth method.
 API_STYLES = {
     "rest": {"label": "REST", "enabled": True, "languages": ["python", "go"]},
     # Strawberry on the FastAPI app; the schema is in docs/contract.md.
-    "graphql": {
-        "label": "GraphQL",
-        "enabled": True,
-        "languages": ["python"],
-        "auths": ["jwt", "api_key", "none"],
-    },
+    "graphql": {"label": "GraphQL", "enabled": True, "languages": ["python"]},
     "grpc": {
         "label": "gRPC",
         "enabled": True,
         "languages": ["python"],
-        # The auth methods this style's adapter implements so far (absent: every one).
-        "auths": ["jwt"],
         # Listeners beside the HTTP one (probes, metrics, docs and the token endpoints stay on HTTP).
         "ports": [{"name": "grpc", "env": CONTRACT["env"]["grpc_port"], "port": CONTRACT["grpc"]["port"]}],
         # Per language: how the build turns proto/ into code (git-ignored, never committed). `generate`
@@ -452,7 +446,6 @@ API_STYLES = {
             },
         },
     },
-    # Every auth method (no "auths" row): SOAP authenticates through deps.principal_for.
     "soap": {"label": "SOAP", "enabled": True, "languages": ["python"]},
 }
 
@@ -537,18 +530,6 @@ def _run_first(step: str, command: str) -> str:
     assert words[0] == "RUN", f"generated code goes into a RUN step, not {step!r}"
     flags = list(itertools.takewhile(lambda word: word.startswith("--"), words[1:]))
     return " ".join(["RUN", *flags, command, "&&", *words[1 + len(flags) :]])
-
-
-def combination_problem(api_style: str, auth: str) -> str:
-    """Why `auth` cannot go with `api_style` ('' when it can): the auth question's validator."""
-    style = API_STYLES.get(api_style, {})
-    if auth in style.get("auths", [auth]):
-        return ""
-    methods = " or ".join(AUTHS[key]["label"] for key in style["auths"])
-    return (
-        f"{style['label']} works with {methods} so far; {AUTHS[auth]['label']} with it is planned "
-        "(issue #4). Choose another auth method or API style."
-    )
 
 
 def soap_contract(resource: str, plural: str) -> dict:

@@ -141,10 +141,6 @@ def speaks_grpc(spec: TargetSpec) -> bool:
     return spec.api_style == "grpc"
 
 
-def grpc_with_jwt(spec: TargetSpec) -> bool:
-    return speaks_grpc(spec) and uses_jwt(spec)
-
-
 def speaks_soap(spec: TargetSpec) -> bool:
     """The resource API is the SOAP one (docs/contract.md, "SOAP API")."""
     return spec.api_style == "soap"
@@ -312,6 +308,18 @@ class Target:
         env.update(overrides)
         return env
 
+    def production_env(self, name: str) -> dict[str, str | None]:
+        """service_env with APP_ENV=production and what the auth method needs to start in it."""
+        needs = {
+            "none": {ENV["allow_anonymous_writes"]: "true"},
+            # An https issuer it will not have to reach: nothing that uses this env writes.
+            "oauth2": {
+                ENV["oidc_issuer"]: "https://issuer.example.com/",
+                ENV["oidc_audience"]: self.audience,
+            },
+        }
+        return self.service_env(name, **{ENV["app_env"]: "production", **needs.get(self.spec.auth, {})})
+
     # -- instances ------------------------------------------------------------------------
     def start(
         self,
@@ -335,13 +343,11 @@ class Target:
         self._instances.append(instance)
         return instance
 
-    def start_expecting_refusal(
-        self, name: str, env: Mapping[str, str | None], extra_ports: tuple[str, ...] = ()
-    ) -> Refusal:
-        """Start an instance that should exit before listening: watch its HTTP port and the ports
-        named by the `extra_ports` env variables until it exits (90 s at most), then stop it."""
+    def start_expecting_refusal(self, name: str, env: Mapping[str, str | None]) -> Refusal:
+        """Start an instance that should exit before listening: watch every port it would open
+        (HTTP's and the API style's others) until it exits (90 s at most), then stop it."""
         instance = self.start(name, env, wait=False)
-        ports = [instance.port, *(int(instance.env[variable]) for variable in extra_ports)]
+        ports = self.ports(instance)
         deadline = time.monotonic() + 90
         listened = False
         while instance.alive() and time.monotonic() < deadline:
@@ -436,6 +442,10 @@ class Target:
         pytest.fail(
             f"no way to count the rows written to a {self.spec.database} database is known to the suite"
         )
+
+    def ports(self, instance: RunningService) -> list[int]:
+        """Every port `instance` listens on: HTTP's, then the API style's others (GRPC_PORT)."""
+        return [instance.port, *(int(instance.env[extra["env"]]) for extra in self.facts["extra_ports"])]
 
     def api(self, instance: RunningService) -> Api:
         """A client of `instance` that makes principals the way the target's auth method does."""

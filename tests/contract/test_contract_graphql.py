@@ -2,8 +2,8 @@
 
 The schema must be the SDL of the project's docs/contract.md (compared structurally, through
 introspection); queries are public, mutations take the credential of the target's auth method
-(a Bearer JWT, an API key, or none at all) as the REST API would, and every error carries
-`extensions.code`.
+(a Bearer JWT, an API key, an OpenID provider's access token, or none at all) as the REST API
+would, and every error carries `extensions.code`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from graphql import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.contract.checks import GraphQL, assert_problem, assert_rfc3339, describe
+from tests.contract.checks import GraphQL, Principal, assert_problem, assert_rfc3339, describe
 from tests.contract.targets import (
     has_principals,
     log_record,
@@ -31,9 +31,13 @@ from tests.contract.targets import (
     speaks_graphql,
     uses_api_keys,
     uses_jwt,
+    uses_oauth2,
 )
 from tests.contract.test_contract_auth import BAD_TOKENS, bad_authorization
+from tests.contract.test_contract_oauth2 import BAD_TOKENS as BAD_ACCESS_TOKENS
+from tests.contract.test_contract_oauth2 import bad_token
 from tests.helpers.facts import CONTRACT, naming
+from tests.helpers.service import free_port
 
 pytestmark = pytest.mark.e2e
 applies_to = speaks_graphql
@@ -49,6 +53,10 @@ def graphql_with_jwt(spec) -> bool:
 
 def graphql_with_api_keys(spec) -> bool:
     return speaks_graphql(spec) and uses_api_keys(spec)
+
+
+def graphql_with_oauth2(spec) -> bool:
+    return speaks_graphql(spec) and uses_oauth2(spec)
 
 
 def graphql_without_auth(spec) -> bool:
@@ -219,6 +227,13 @@ def test_limits_are_inclusive(gql, names, owner):
     assert (len(item["name"]), len(item["description"])) == (200, 2000)
 
 
+def assert_update_unauthenticated(gql: GraphQL, names: Names, item: dict, headers: dict[str, str]) -> None:
+    """An update sent with `headers` fails with UNAUTHENTICATED and leaves the item as it was."""
+    variables = {"id": item["id"], "input": {"name": "sneaky"}}
+    gql.field_error(names.update_doc(), variables, Principal(None, headers), names.update, "UNAUTHENTICATED")
+    assert gql.data(names.get(), {"id": item["id"]})[names.one] == item, "a rejected write changed the item"
+
+
 @only_for(graphql_with_principals)
 def test_writes_need_credentials_and_reads_do_not(gql, names, owner):
     item = create(gql, names, owner, name="guarded")
@@ -242,19 +257,10 @@ def test_writes_need_credentials_and_reads_do_not(gql, names, owner):
 
 @only_for(graphql_with_jwt)
 @pytest.mark.parametrize("kind", BAD_TOKENS)
-def test_bad_tokens_are_unauthenticated(gql, names, api, target, owner, kind):
+def test_bad_tokens_are_unauthenticated(gql, names, target, owner, kind):
     item = create(gql, names, owner, name="guarded")
     headers = bad_authorization(kind, target.jwt_secret, owner.id, owner.token)
-    response = api.http.post(
-        PATH,
-        json={"query": names.update_doc(), "variables": {"id": item["id"], "input": {"name": "sneaky"}}},
-        headers=headers,
-    )
-    body = gql.answer(response)
-    assert body.get("data") == {names.update: None}, describe(response)
-    codes = [error["extensions"]["code"] for error in body["errors"]]
-    assert codes == ["UNAUTHENTICATED"], describe(response)
-    assert gql.data(names.get(), {"id": item["id"]})[names.one] == item, "a rejected write changed the item"
+    assert_update_unauthenticated(gql, names, item, headers)
 
 
 @only_for(graphql_with_api_keys)
@@ -269,17 +275,7 @@ def test_bad_api_keys_are_unauthenticated(gql, names, owner, kind):
         "tampered-secret": {API_KEY_HEADER: tampered},
         "as-bearer": {"Authorization": f"Bearer {owner.key}"},
     }[kind]
-    response = gql.http.post(
-        PATH,
-        json={"query": names.update_doc(), "variables": {"id": item["id"], "input": {"name": "sneaky"}}},
-        headers=headers,
-    )
-    body = gql.answer(response)
-    assert body.get("data") == {names.update: None}, describe(response)
-    assert [error["extensions"]["code"] for error in body["errors"]] == ["UNAUTHENTICATED"], describe(
-        response
-    )
-    assert gql.data(names.get(), {"id": item["id"]})[names.one] == item, "a rejected write changed the item"
+    assert_update_unauthenticated(gql, names, item, headers)
 
 
 @only_for(graphql_with_api_keys)
@@ -299,6 +295,70 @@ def test_a_revoked_key_is_unauthenticated_at_once(gql, names, target, service, o
         "revoking a key keeps what it created"
     )
     assert create(gql, names, stranger, name="another key still works")["ownerId"] == stranger.id
+
+
+@only_for(graphql_with_oauth2)
+@pytest.mark.parametrize("kind", BAD_ACCESS_TOKENS)
+def test_bad_access_tokens_are_unauthenticated(gql, names, target, owner, kind):
+    item = create(gql, names, owner, name="guarded")
+    headers = {"Authorization": f"Bearer {bad_token(kind, target)}"}
+    assert_update_unauthenticated(gql, names, item, headers)
+
+
+@only_for(graphql_with_oauth2)
+def test_a_token_without_the_write_scope_is_forbidden_naming_the_scope(gql, names, target, owner):
+    item = create(gql, names, owner, name="guarded")
+    reader = Principal(None, {"Authorization": f"Bearer {target.oidc().token('reader')}"})
+    before = total(gql, names)
+    error = gql.field_error(names.create_doc(), {"input": {"name": "x"}}, reader, names.create, "FORBIDDEN")
+    assert target.write_scope in error["message"], f"the message names the missing scope: {error}"
+    gql.field_error(
+        names.update_doc(), {"id": item["id"], "input": {"name": "x"}}, reader, names.update, "FORBIDDEN"
+    )
+    gql.field_error(names.delete_doc(), {"id": item["id"]}, reader, names.delete, "FORBIDDEN")
+    assert total(gql, names) == before
+    assert gql.data(names.get(), {"id": item["id"]})[names.one] == item
+
+
+def errors_counted(http: httpx.Client, code: str) -> float:
+    """graphql_errors_total{code} as the service's /metrics shows it."""
+    text = http.get(CONTRACT["metrics_path"]).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == CONTRACT["metric_graphql_errors"] and sample.labels.get("code") == code
+    )
+
+
+@only_for(graphql_with_oauth2)
+@pytest.mark.parametrize("issuer", ["unreachable", "unset"])
+def test_no_issuer_to_ask_is_service_unavailable_not_an_internal_error(target, names, issuer):
+    """The issuer's outage (or its absence outside production) is no bug of the service: the
+    GraphQLInternalErrors alert must not see it."""
+    # A closed port on loopback stands for the issuer; the token itself is one the provider issued.
+    overrides = (
+        {ENV["oidc_issuer"]: f"http://127.0.0.1:{free_port()}"}
+        if issuer == "unreachable"
+        else {ENV["oidc_issuer"]: None, ENV["oidc_audience"]: None}
+    )
+    instance = target.start(f"graphql-issuer-{issuer}", target.service_env(f"graphql-{issuer}", **overrides))
+    http = httpx.Client(base_url=instance.base_url, timeout=30)
+    try:
+        gql = GraphQL(http)
+        writer = Principal(None, {"Authorization": f"Bearer {target.oidc().token('writer')}"})
+        assert total(gql, names) == 0, "queries are public and keep working"
+        internal_before = errors_counted(http, "INTERNAL_SERVER_ERROR")
+        error = gql.field_error(
+            names.create_doc(), {"input": {"name": "x"}}, writer, names.create, "SERVICE_UNAVAILABLE"
+        )
+        if issuer == "unset":
+            assert ENV["oidc_issuer"] in error["message"], f"the message says what to set: {error}"
+        assert errors_counted(http, "SERVICE_UNAVAILABLE") == 1
+        assert errors_counted(http, "INTERNAL_SERVER_ERROR") == internal_before
+    finally:
+        http.close()
+        instance.stop()
 
 
 @only_for(graphql_without_auth)
@@ -436,10 +496,7 @@ def test_each_graphql_request_is_one_log_line(gql, names, service):
 def test_graphiql_is_served_outside_production_only(api, target):
     page = api.http.get(PATH, headers={"Accept": "text/html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), describe(page)
-    production = {ENV["app_env"]: "production"}
-    if not has_principals(target.spec):
-        production[ENV["allow_anonymous_writes"]] = "true"
-    env = target.service_env("graphql-production", **production)
+    env = target.production_env("graphql-production")
     instance = target.start("graphql-production", env)
     try:
         answer = httpx.get(instance.base_url + PATH, headers={"Accept": "text/html"}, timeout=10)

@@ -1,7 +1,8 @@
 """Contract: api_style=grpc. The project's .proto is part of the contract: the suite compiles it
 with grpcio-tools (into a descriptor set of its own) and speaks to the service on GRPC_PORT with a
-grpcio client: CRUD, pagination, status codes, bearer metadata, the standard health service,
-reflection, RPC metrics on the HTTP /metrics, and a graceful SIGTERM."""
+grpcio client: CRUD, pagination, status codes, the auth method's credential as metadata (a
+bearer JWT or access token, an API key, or none), the standard health service, reflection, RPC
+metrics on the HTTP /metrics, and a graceful SIGTERM."""
 
 from __future__ import annotations
 
@@ -25,14 +26,24 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.contract.checks import User, describe
-from tests.contract.targets import grpc_with_jwt, wait_until
+from tests.contract.checks import Principal, describe
+from tests.contract.targets import (
+    has_principals,
+    only_for,
+    speaks_grpc,
+    uses_api_keys,
+    uses_jwt,
+    uses_oauth2,
+    wait_until,
+)
 from tests.contract.test_contract_auth import BAD_TOKENS, bad_authorization
+from tests.contract.test_contract_oauth2 import BAD_TOKENS as BAD_ACCESS_TOKENS
+from tests.contract.test_contract_oauth2 import bad_token
 from tests.helpers.facts import CONTRACT, naming
-from tests.helpers.service import port_is_open
+from tests.helpers.service import free_port, port_is_open
 
 pytestmark = pytest.mark.e2e
-applies_to = grpc_with_jwt
+applies_to = speaks_grpc
 
 GRPC = CONTRACT["grpc"]
 ENV = CONTRACT["env"]
@@ -106,7 +117,7 @@ class GrpcApi:
     def close(self) -> None:
         self.channel.close()
 
-    def call(self, method: str, user: User | None = None, metadata=None, **fields):
+    def call(self, method: str, user: Principal | None = None, metadata=None, **fields):
         rpc = self.service.methods_by_name[method]
         request_class = message_factory.GetMessageClass(rpc.input_type)
         response_class = message_factory.GetMessageClass(rpc.output_type)
@@ -116,33 +127,38 @@ class GrpcApi:
             response_deserializer=response_class.FromString,
         )
         if metadata is None:
-            metadata = (("authorization", f"Bearer {user.token}"),) if user else ()
+            metadata = as_metadata(user.auth) if user else ()
         return stub(request_class(**fields), metadata=metadata, timeout=TIMEOUT)
 
     def status(
-        self, method: str, user: User | None = None, metadata=None, **fields
+        self, method: str, user: Principal | None = None, metadata=None, **fields
     ) -> tuple[grpc.StatusCode, str]:
         with pytest.raises(grpc.RpcError) as caught:
             self.call(method, user, metadata, **fields)
         return caught.value.code(), caught.value.details() or ""
 
     # The resource's RPCs by their contract names.
-    def create(self, user: User | None, metadata=None, **fields):
+    def create(self, user: Principal | None, metadata=None, **fields):
         response = self.call(f"Create{self.names.Name}", user, metadata, **fields)
         return getattr(response, naming_field(self.names))
 
     def get(self, item_id: str):
         return getattr(self.call(f"Get{self.names.Name}", id=item_id), naming_field(self.names))
 
-    def update(self, user: User | None, item_id: str, metadata=None, **fields):
+    def update(self, user: Principal | None, item_id: str, metadata=None, **fields):
         response = self.call(f"Update{self.names.Name}", user, metadata, id=item_id, **fields)
         return getattr(response, naming_field(self.names))
 
-    def delete(self, user: User | None, item_id: str, metadata=None):
+    def delete(self, user: Principal | None, item_id: str, metadata=None):
         return self.call(f"Delete{self.names.Name}", user, metadata, id=item_id)
 
     def list(self, **fields):
         return self.call(f"List{self.names.Plural}", **fields)
+
+
+def as_metadata(headers: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """HTTP credential headers as gRPC metadata, whose keys are lower case."""
+    return tuple((key.lower(), value) for key, value in headers.items())
 
 
 def naming_field(names: Names) -> str:
@@ -331,21 +347,110 @@ def test_longest_fields_are_accepted(rpc, owner):
     assert (len(item.name), len(item.description)) == (200, 2000)
 
 
-@pytest.mark.parametrize("kind", BAD_TOKENS)
-def test_writes_with_a_bad_token_are_unauthenticated(rpc, target, owner, kind):
-    item = rpc.create(owner, name="guarded")
-    headers = bad_authorization(kind, target.jwt_secret, owner.id, owner.token)
-    metadata = tuple((key.lower(), value) for key, value in headers.items())
+def assert_writes_refused(rpc, item, metadata, code: grpc.StatusCode) -> None:
+    """Create, Update and Delete with `metadata` all end with `code`, and change nothing."""
     total = rpc.list().total_size
     N = rpc.names.Name
-    assert rpc.status(f"Create{N}", metadata=metadata, name="sneaky")[0] is grpc.StatusCode.UNAUTHENTICATED
-    code, _ = rpc.status(f"Update{N}", metadata=metadata, id=item.id, name="sneaky")
-    assert code is grpc.StatusCode.UNAUTHENTICATED
-    assert rpc.status(f"Delete{N}", metadata=metadata, id=item.id)[0] is grpc.StatusCode.UNAUTHENTICATED
+    assert rpc.status(f"Create{N}", metadata=metadata, name="sneaky")[0] is code
+    assert rpc.status(f"Update{N}", metadata=metadata, id=item.id, name="sneaky")[0] is code
+    assert rpc.status(f"Delete{N}", metadata=metadata, id=item.id)[0] is code
     assert rpc.list().total_size == total, "a rejected create created"
     assert rpc.get(item.id) == item, "a rejected write changed the item"
 
 
+@only_for(has_principals)
+def test_writes_without_credentials_are_unauthenticated(rpc, owner):
+    item = rpc.create(owner, name="guarded")
+    assert_writes_refused(rpc, item, (), grpc.StatusCode.UNAUTHENTICATED)
+
+
+@only_for(uses_jwt)
+@pytest.mark.parametrize("kind", BAD_TOKENS)
+def test_writes_with_a_bad_token_are_unauthenticated(rpc, target, owner, kind):
+    item = rpc.create(owner, name="guarded")
+    headers = bad_authorization(kind, target.jwt_secret, owner.id, owner.token)
+    assert_writes_refused(rpc, item, as_metadata(headers), grpc.StatusCode.UNAUTHENTICATED)
+
+
+@only_for(uses_api_keys)
+@pytest.mark.parametrize("kind", ["empty", "garbage", "tampered-secret", "as-bearer"])
+def test_writes_with_a_bad_api_key_are_unauthenticated(rpc, owner, kind):
+    item = rpc.create(owner, name="guarded")
+    header = CONTRACT["api_key_header"].lower()
+    metadata = {
+        "empty": ((header, ""),),
+        "garbage": ((header, "not-a-key-" + uuid.uuid4().hex),),
+        "tampered-secret": ((header, owner.key[:-1] + ("a" if owner.key[-1] != "a" else "b")),),
+        "as-bearer": (("authorization", f"Bearer {owner.key}"),),
+    }[kind]
+    assert_writes_refused(rpc, item, metadata, grpc.StatusCode.UNAUTHENTICATED)
+
+
+@only_for(uses_api_keys)
+def test_a_revoked_key_is_unauthenticated_at_once(rpc, target, service, owner, stranger):
+    item = rpc.create(owner, name="made before revocation")
+    result = target.revoke_api_key(service, owner.id)
+    assert result.returncode == 0, f"revoke_api_key exited {result.returncode}:\n{result.stderr[-3000:]}"
+    assert_writes_refused(rpc, item, as_metadata(owner.auth), grpc.StatusCode.UNAUTHENTICATED)
+    assert rpc.create(stranger, name="another key still works").owner_id == stranger.id
+
+
+@only_for(uses_oauth2)
+@pytest.mark.parametrize("kind", BAD_ACCESS_TOKENS)
+def test_writes_with_a_bad_access_token_are_unauthenticated(rpc, target, owner, kind):
+    item = rpc.create(owner, name="guarded")
+    metadata = (("authorization", f"Bearer {bad_token(kind, target)}"),)
+    assert_writes_refused(rpc, item, metadata, grpc.StatusCode.UNAUTHENTICATED)
+
+
+@only_for(uses_oauth2)
+def test_a_token_without_the_write_scope_is_permission_denied_naming_the_scope(rpc, target, owner):
+    item = rpc.create(owner, name="guarded")
+    metadata = (("authorization", f"Bearer {target.oidc().token('reader')}"),)
+    code, details = rpc.status(f"Create{rpc.names.Name}", metadata=metadata, name="no scope")
+    assert code is grpc.StatusCode.PERMISSION_DENIED
+    assert target.write_scope in details, f"the details name the missing scope: {details!r}"
+    assert_writes_refused(rpc, item, metadata, grpc.StatusCode.PERMISSION_DENIED)
+
+
+@only_for(uses_oauth2)
+@pytest.mark.parametrize("issuer", ["unreachable", "unset"])
+def test_no_issuer_to_ask_is_unavailable(target, pool, names, issuer):
+    # A closed port on loopback stands for the issuer; the token itself is one the provider issued.
+    overrides = (
+        {ENV["oidc_issuer"]: f"http://127.0.0.1:{free_port()}"}
+        if issuer == "unreachable"
+        else {ENV["oidc_issuer"]: None, ENV["oidc_audience"]: None}
+    )
+    instance = target.start(f"grpc-issuer-{issuer}", target.service_env(f"grpc-{issuer}", **overrides))
+    client = GrpcApi(grpc_port(instance), pool, names)
+    try:
+        assert client.list().total_size == 0, "reads are public and keep working"
+        writer = Principal(None, {"Authorization": f"Bearer {target.oidc().token('writer')}"})
+        code, details = client.status(f"Create{names.Name}", writer, name="x")
+        assert code is grpc.StatusCode.UNAVAILABLE, details
+    finally:
+        client.close()
+        instance.stop()
+
+
+@only_for(lambda spec: not has_principals(spec))
+@pytest.mark.parametrize(
+    "metadata",
+    [(), (("authorization", "Bearer not-a-token"),), ((CONTRACT["api_key_header"].lower(), "not-a-key"),)],
+    ids=["none", "bearer", "api-key"],
+)
+def test_without_auth_anyone_may_change_anything(rpc, metadata):
+    anonymous = CONTRACT["anonymous_principal"]
+    item = rpc.create(None, metadata, name="anyone's")
+    assert item.owner_id == anonymous, f"every item's owner_id is {anonymous!r}"
+    updated = rpc.update(None, item.id, metadata, name="changed")
+    assert (updated.name, updated.owner_id) == ("changed", anonymous), "credentials make no other principal"
+    rpc.delete(None, item.id, metadata)
+    assert rpc.status(f"Get{rpc.names.Name}", id=item.id)[0] is grpc.StatusCode.NOT_FOUND
+
+
+@only_for(has_principals)
 def test_only_the_owner_may_change_it(rpc, owner, stranger):
     item = rpc.create(owner, name="mine")
     N = rpc.names.Name
@@ -355,6 +460,7 @@ def test_only_the_owner_may_change_it(rpc, owner, stranger):
     assert rpc.get(item.id) == item
 
 
+@only_for(uses_jwt)
 def test_a_token_from_the_http_endpoint_is_the_grpc_credential(rpc, api):
     user = api.new_user()
     assert rpc.create(user, name="by token").owner_id == user.id
@@ -473,12 +579,6 @@ def test_sigterm_lets_an_open_stream_finish_then_exits_0(target, pool, names):
         channel.close()
     code = instance.wait_exit(max(0.1, GRACE - (time.monotonic() - signalled)))
     assert code == 0, f"exit code {code} within {GRACE} s of SIGTERM\n" + instance.output_tail()
-
-
-def test_production_with_a_weak_secret_listens_on_no_port(target):
-    env = target.service_env("grpc-weak", **{ENV["app_env"]: "production", ENV["jwt_secret"]: None})
-    refusal = target.start_expecting_refusal("grpc-weak", env, extra_ports=(ENV["grpc_port"],))
-    refusal.assert_refused("APP_ENV=production without JWT_SECRET")
 
 
 def test_grpc_port_is_honoured(target, service):
