@@ -35,6 +35,14 @@ def _option_packages(language: str) -> dict[str, set[str]]:
     return {value: names for value, names in packages.items() if names}
 
 
+def _default_packages(language: str) -> set[str]:
+    """The packages the default answers add (SQLite's SQLAlchemy and Alembic, which the other SQL
+    databases add too): an answer's own packages are the rest of its list."""
+    defaults = {QUESTIONS[question]["default"] for question in OPTION_QUESTIONS}
+    packages = _option_packages(language)
+    return set().union(*(packages.get(value, set()) for value in defaults))
+
+
 def _offered(language: str) -> list[tuple[str, str]]:
     """(question, answer) of every answer that adds packages and that copier offers with `language`.
 
@@ -129,9 +137,12 @@ def test_the_default_lock_holds_only_what_the_defaults_need(render, language):
     lock = Lock(render(language=language), language)
     assert not lock.unneeded(), f"the default project's lock holds packages nothing needs: {lock.unneeded()}"
     defaults = {QUESTIONS[question]["default"] for question in OPTION_QUESTIONS}
+    own = _default_packages(language)
+    assert own <= lock.direct, f"the default project does not require {own - lock.direct}"
     for value, names in _option_packages(language).items():
         if value not in defaults:
-            assert not names & lock.direct, f"the default project requires {names & lock.direct} of {value!r}"
+            extra = (names - own) & lock.direct
+            assert not extra, f"the default project requires {extra} of {value!r}"
 
 
 @pytest.mark.parametrize("language", WITH_OPTIONS)
@@ -141,6 +152,7 @@ def test_each_answer_locks_its_packages_and_the_default_does_not(render, languag
         pytest.skip(f"copier offers no answer that adds packages with {language} yet")
     default = Lock(render(language=language), language)
     packages = _option_packages(language)
+    shared = _default_packages(language)
     for question, value in offered:
         project = render(language=language, **{question: value})
         _lock_check(project, language)
@@ -150,7 +162,9 @@ def test_each_answer_locks_its_packages_and_the_default_does_not(render, languag
         assert packages[value] <= lock.names, f"{chosen}: the lock lacks {packages[value] - lock.names}"
         assert not lock.unneeded(), f"{chosen}: the lock holds packages nothing needs: {lock.unneeded()}"
         # What only this answer's packages need (psycopg and its binary for PostgreSQL, say)...
-        others = [dependency for dependency in lock.roots if dependency["name"] not in packages[value]]
+        others = [
+            dependency for dependency in lock.roots if dependency["name"] not in packages[value] - shared
+        ]
         own = lock.names - lock.reach(others) - {lock.project["name"]}
         # ...is left out of a default project's lock.
         assert not own & default.names, f"the default project's lock holds {own & default.names} of {chosen}"

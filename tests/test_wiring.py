@@ -437,7 +437,9 @@ def check_terraform(project: Path, answers: dict) -> None:
         assert CONTRACT["env"]["database_url"] in secrets
         (rule,) = resources["aws_security_group"]["db"]["ingress"]
         assert rule["from_port"] == rule["to_port"] == db["port"]
-        assert rule["security_groups"] == ["${aws_security_group.app.id}"], "the database admits the service only"
+        assert rule["security_groups"] == ["${aws_security_group.app.id}"], (
+            "the database admits the service only"
+        )
         if "docdb_engine_version" in db:
             check_documentdb(tf, db)
         else:

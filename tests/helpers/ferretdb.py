@@ -19,7 +19,9 @@ import pytest
 from tests.helpers.tools import require
 
 SOURCE = Path(__file__).resolve().parent.parent / "tools" / "ferretdb"
-CACHE_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "copier-backend-roadmap" / "ferretdb"
+CACHE_ROOT = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "copier-backend-roadmap" / "ferretdb"
+)
 BUILD_TIMEOUT = 900
 
 

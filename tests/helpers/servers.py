@@ -182,7 +182,57 @@ class PostgresServer:
         return result.stdout
 
 
-class MariaDBServer:
+class ServerProcess:
+    """A server process the suite started in a directory of its own (`root`), logging to `log_path`."""
+
+    proc: subprocess.Popen | None
+    root: Path
+    log_path: Path
+    port: int
+
+    def launch(self, args: list[str], label: str) -> None:
+        """Run `args` in a session of its own, logging to `log_path`, until it listens on `port`."""
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the server process
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while not port_is_open(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"{label} did not listen on 127.0.0.1:{self.port}:\n{self.log_tail()}")
+            time.sleep(0.05)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: "fast" shuts it down cleanly, "immediate" kills it."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            sig = signal.SIGTERM if mode == "fast" else signal.SIGKILL
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+    def cleanup(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+
+class MariaDBServer(ServerProcess):
     """One MariaDB server; `create_database(name)` hands out a database and a user of its own.
 
     Each user may also create and drop `test_%` databases (the generated Go tests make a fresh
@@ -246,33 +296,6 @@ class MariaDBServer:
                 pytest.fail(f"MariaDB did not listen on 127.0.0.1:{self.port}:\n{self.log_tail()}")
             time.sleep(0.1)
 
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, mode: str = "fast") -> None:
-        """Stop the server: "fast" shuts it down cleanly, "immediate" kills it."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            sig = signal.SIGTERM if mode == "fast" else signal.SIGKILL
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self.proc = None
-
-    def cleanup(self) -> None:
-        self.stop("immediate")
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
-
     # -- databases -----------------------------------------------------------------
     def _client_args(self) -> list[str]:
         # Root through the socket in the server's private directory; this process may be root
@@ -328,7 +351,7 @@ class MariaDBServer:
         return _run([dump, *self._client_args(), "--skip-dump-date", self._check_name(database)]).stdout
 
 
-class FerretDBServer:
+class FerretDBServer(ServerProcess):
     """One FerretDB server; `create_database(name)` hands out an empty database.
 
     It runs as the suite's own user: it needs no privileges and refuses none.
@@ -346,44 +369,7 @@ class FerretDBServer:
         self.start()
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the server process
-        self.proc = subprocess.Popen(
-            [str(self.binary), f"-listen=127.0.0.1:{self.port}", f"-data={self.data}"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        log.close()
-        deadline = time.monotonic() + 30
-        while not port_is_open(self.port):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"FerretDB did not listen on 127.0.0.1:{self.port}:\n{self.log_tail()}")
-            time.sleep(0.05)
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, mode: str = "fast") -> None:
-        """Stop the server: "fast" lets it close its files, "immediate" kills it."""
-        if self.proc is None:
-            return
-        sig = signal.SIGTERM if mode == "fast" else signal.SIGKILL
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, sig)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-    def cleanup(self) -> None:
-        self.stop("immediate")
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+        self.launch([str(self.binary), f"-listen=127.0.0.1:{self.port}", f"-data={self.data}"], "FerretDB")
 
     def client(self) -> MongoClient:
         return MongoClient(f"mongodb://127.0.0.1:{self.port}/", serverSelectionTimeoutMS=5000)
@@ -414,7 +400,7 @@ class FerretDBServer:
             )
 
 
-class CacheServer:
+class CacheServer(ServerProcess):
     """A cache server process on a free loopback port; subclasses say how to run and query it."""
 
     binary = ""
@@ -444,25 +430,11 @@ class CacheServer:
         """Start the server (again, on the same port, empty)."""
         if self.running:
             return
-        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the server process
-        self.proc = subprocess.Popen(
-            [*self.prefix, self.executable, *self.command()],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        log.close()
-        deadline = time.monotonic() + 30
-        while not port_is_open(self.port):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"{self.binary} did not listen on 127.0.0.1:{self.port}:\n{self.log_tail()}")
-            time.sleep(0.05)
+        self.launch([*self.prefix, self.executable, *self.command()], self.binary)
 
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> None:
-        """Kill the server: its clients see connections refused, as with a crashed cache."""
+    def stop(self, mode: str = "immediate") -> None:
+        """Kill the server, whatever `mode` says: its clients see connections refused, as with a
+        crashed cache."""
         if self.proc is None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -470,13 +442,6 @@ class CacheServer:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
         self.proc = None
-
-    def cleanup(self) -> None:
-        self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
     def _ask(self, request: bytes, done: Callable[[bytes], bool]) -> str:
         """Send one text-protocol request and read the reply until `done` says it is complete."""
