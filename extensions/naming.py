@@ -101,6 +101,15 @@ RESERVED = frozenset(
         "users",
         "token",
         "tokens",
+        "graphql",
+        # GraphQL's root operation types and built-in scalars, which a type named after the
+        # resource would clash with
+        "query",
+        "mutation",
+        "subscription",
+        "boolean",
+        "int",
+        "float",
     }
 )
 

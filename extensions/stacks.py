@@ -20,6 +20,8 @@ CONTRACT = {
     "openapi_path": "/openapi.json",
     "docs_path": "/docs",
     "api_prefix": "/api/v1",
+    # Where api_style=graphql serves its one endpoint (POST; GET for queries only).
+    "graphql_path": "/graphql",
     "request_id_header": "X-Request-ID",
     # auth=api_key: the request header that carries the key.
     "api_key_header": "X-API-Key",
@@ -27,12 +29,17 @@ CONTRACT = {
     "anonymous_principal": "anonymous",
     "metric_requests": "http_requests_total",
     "metric_duration": "http_request_duration_seconds",
+    # api_style=graphql: errors answered inside 200 responses, by extensions.code.
+    "metric_graphql_errors": "graphql_errors_total",
     "unmatched_route": "unmatched",
     "env": {
         "host": "HOST",
         "port": "PORT",
         "database_url": "DATABASE_URL",
         "jwt_secret": "JWT_SECRET",
+        # auth=oauth2: the OpenID Connect issuer whose access tokens the service accepts.
+        "oidc_issuer": "OIDC_ISSUER",
+        "oidc_audience": "OIDC_AUDIENCE",
         "app_env": "APP_ENV",
         "log_level": "LOG_LEVEL",
         # Only with a cache: where it is, and how long an entry lives.
@@ -73,6 +80,8 @@ CONTRACT = {
             "delete": "Delete{Name}",
         },
     },
+    # auth=oauth2: the scope an access token needs for writes (`{plural}`: the resource plural).
+    "write_scope": "{plural}:write",
 }
 
 _PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy>=2.0.36"]
@@ -126,9 +135,15 @@ STACKS = {
                 "grpcio-reflection>=1.84",
                 "protobuf>=6.31",
             ],
+            # graphql-core too: the service imports it (GraphQLError) besides Strawberry.
+            "graphql": ["strawberry-graphql[fastapi]>=0.341", "graphql-core>=3.2"],
             "redis": ["redis>=6.2"],
             "memcached": ["pymemcache>=4.0"],
             "soap": ["lxml>=5.3", "soapbar>=0.21"],
+            # HS256 access tokens and argon2id password hashes.
+            "jwt": ["argon2-cffi>=23.1", "pyjwt>=2.10"],
+            # RS256/ES256 verification of the issuer's access tokens.
+            "oauth2": ["pyjwt[crypto]>=2.10"],
         },
         # The same for the `dev` dependency group (a test client only one answer needs).
         "option_dev_packages": {
@@ -443,7 +458,13 @@ CACHES = {
 
 API_STYLES = {
     "rest": {"label": "REST", "enabled": True, "languages": ["python", "go"]},
-    "graphql": _planned("GraphQL", 4),
+    # Strawberry on the FastAPI app; the schema is in docs/contract.md.
+    "graphql": {
+        "label": "GraphQL",
+        "enabled": True,
+        "languages": ["python"],
+        "auths": ["jwt", "api_key", "none"],
+    },
     "grpc": {
         "label": "gRPC",
         "enabled": True,
@@ -494,7 +515,18 @@ AUTHS = {
         "principals": False,
         "secrets": [],
     },
-    "oauth2": _planned("OAuth 2.0", 4),
+    # A resource server: access tokens (JWTs) from an OpenID Connect issuer; no users table.
+    "oauth2": {
+        "label": "OAuth 2.0",
+        "enabled": True,
+        "languages": ["python"],
+        "challenge": "Bearer",
+        # Principals are the issuer's clients (the token's `sub`).
+        "principals": True,
+        # The issuer and audience are public configuration, and the signing keys are the
+        # issuer's: nothing secret to deploy.
+        "secrets": [],
+    },
     "api_key": {
         "label": "API keys",
         "enabled": True,

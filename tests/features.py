@@ -130,6 +130,19 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         ),
     ),
     (
+        "OAuth 2.0 resource server: tokens from a real OpenID provider (client credentials), scope, audience, expiry, forged tokens, key rotation without restart",
+        each_language_offering("auth", "oauth2", r"^tests/contract/test_contract_oauth2\.py::.*\[{id}"),
+    ),
+    (
+        "OAuth 2.0: resource API, metrics and logs contract with provider clients as owners; generated `make test` passes",
+        each_language_offering(
+            "auth",
+            "oauth2",
+            r"^tests/contract/test_contract_resource\.py::.*\[{id}",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
+        ),
+    ),
+    (
         "No auth: public writes, no auth endpoints; production refuses to start unless `ALLOW_ANONYMOUS_WRITES=true`",
         each_language_offering(
             "auth",
@@ -168,6 +181,21 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
             "soap",
             r"^tests/contract/test_contract_soap\.py::.*\[{id}",
             r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
+        ),
+    ),
+    (
+        "GraphQL API (api_style=graphql) at /graphql: the documented schema (introspected), queries and mutations, every auth method on writes, coded errors, depth and alias limits",
+        each_language_offering(
+            "api_style", "graphql", r"^tests/contract/test_contract_graphql\.py::.*\[{id}"
+        ),
+    ),
+    (
+        "GraphQL: generated `make test` (schema.graphql against the served schema), `make lint` and `make build` pass",
+        each_language_offering(
+            "api_style",
+            "graphql",
+            r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]",
+            r"^tests/test_e2e\.py::test_generated_make_lint_and_build_pass\[{id}-",
         ),
     ),
     (

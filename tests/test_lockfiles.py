@@ -16,8 +16,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.helpers.facts import ENABLED_LANGUAGES, STACKS, databases_for, facts_for
-from tests.helpers.questions import QUESTIONS, choices
+from tests.helpers.facts import ENABLED_LANGUAGES, STACKS, databases_for, facts_for, options_for
+from tests.helpers.questions import QUESTIONS
 from tests.helpers.tools import require
 
 # The questions whose answers may add packages (extensions/backend_roadmap.py's `options`).
@@ -35,28 +35,23 @@ def _option_packages(language: str) -> dict[str, set[str]]:
     return {value: names for value, names in packages.items() if names}
 
 
-def _default_packages(language: str) -> set[str]:
-    """The packages the default answers add (SQLite's SQLAlchemy and Alembic, which the other SQL
-    databases add too): an answer's own packages are the rest of its list."""
-    defaults = {QUESTIONS[question]["default"] for question in OPTION_QUESTIONS}
-    packages = _option_packages(language)
-    return set().union(*(packages.get(value, set()) for value in defaults))
-
-
 def _offered(language: str) -> list[tuple[str, str]]:
-    """(question, answer) of every answer that adds packages and that copier offers with `language`.
-
-    A database is offered with the languages its facts row names; the other
-    questions have no per-language facts yet, so a choice without a validator is.
-    """
+    """(question, answer) of every answer that adds packages and that copier offers with `language`
+    (the option rows of extensions/stacks.py name the languages that implement each answer)."""
     packages = _option_packages(language)
     return [
         (question, value)
-        for question, value, validator in choices()
-        if question in OPTION_QUESTIONS
-        and value in packages
-        and (value in databases_for(language) if question == "database" else validator is None)
+        for question in OPTION_QUESTIONS
+        for value in options_for(language, question)
+        if value in packages
     ]
+
+
+def _default_packages(language: str) -> set[str]:
+    """What the default answers add (jwt's packages, say): every default project holds them."""
+    packages = _option_packages(language)
+    defaults = {QUESTIONS[question]["default"] for question in OPTION_QUESTIONS}
+    return set().union(*(packages.get(value, set()) for value in defaults))
 
 
 WITH_OPTIONS = [language for language in ENABLED_LANGUAGES if _option_packages(language)]
@@ -137,11 +132,9 @@ def test_the_default_lock_holds_only_what_the_defaults_need(render, language):
     lock = Lock(render(language=language), language)
     assert not lock.unneeded(), f"the default project's lock holds packages nothing needs: {lock.unneeded()}"
     defaults = {QUESTIONS[question]["default"] for question in OPTION_QUESTIONS}
-    own = _default_packages(language)
-    assert own <= lock.direct, f"the default project does not require {own - lock.direct}"
     for value, names in _option_packages(language).items():
         if value not in defaults:
-            extra = (names - own) & lock.direct
+            extra = (names - _default_packages(language)) & lock.direct
             assert not extra, f"the default project requires {extra} of {value!r}"
 
 
@@ -152,7 +145,6 @@ def test_each_answer_locks_its_packages_and_the_default_does_not(render, languag
         pytest.skip(f"copier offers no answer that adds packages with {language} yet")
     default = Lock(render(language=language), language)
     packages = _option_packages(language)
-    shared = _default_packages(language)
     for question, value in offered:
         project = render(language=language, **{question: value})
         _lock_check(project, language)
@@ -162,9 +154,13 @@ def test_each_answer_locks_its_packages_and_the_default_does_not(render, languag
         assert packages[value] <= lock.names, f"{chosen}: the lock lacks {packages[value] - lock.names}"
         assert not lock.unneeded(), f"{chosen}: the lock holds packages nothing needs: {lock.unneeded()}"
         # What only this answer's packages need (psycopg and its binary for PostgreSQL, say)...
-        others = [
-            dependency for dependency in lock.roots if dependency["name"] not in packages[value] - shared
-        ]
+        others = [dependency for dependency in lock.roots if dependency["name"] not in packages[value]]
         own = lock.names - lock.reach(others) - {lock.project["name"]}
-        # ...is left out of a default project's lock.
-        assert not own & default.names, f"the default project's lock holds {own & default.names} of {chosen}"
+        # ...minus what the default answers' own packages need as well (jwt's pyjwt and cffi,
+        # say, which oauth2's pyjwt[crypto] needs too)...
+        own -= default.reach([root for root in default.roots if root["name"] in _default_packages(language)])
+        # ...is left out of a default project's lock (unless the answer is the default).
+        if value != QUESTIONS[question]["default"]:
+            assert not own & default.names, (
+                f"the default project's lock holds {own & default.names} of {chosen}"
+            )

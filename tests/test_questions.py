@@ -46,6 +46,7 @@ def _rejects(tmp_path: Path, message: str, **data) -> None:
         ({"resource": "book2"}, "one singular English noun"),
         ({"resource": "b"}, "one singular English noun"),
         ({"resource": "user"}, "'user' is reserved"),
+        ({"resource": "query"}, "'query' is reserved"),
         ({"resource": "news"}, "no distinct plural"),
         ({"author_name": "  "}, "Give a name"),
         ({"author_email": "not-an-email"}, "name@example.com"),

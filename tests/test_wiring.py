@@ -128,8 +128,9 @@ def promql_jobs(expr: str) -> set[str]:
     return set(_JOB.findall(expr))
 
 
-def contract_metric_names(contract: dict, cache: str = "none") -> set[str]:
-    """The metric names queries may use: the contract's, and the cache's when there is one."""
+def contract_metric_names(contract: dict, cache: str = "none", api_style: str = "rest") -> set[str]:
+    """The metric names queries may use: the contract's, the cache's when there is one, and those
+    of the API style (GraphQL's errors answer 200, so they have a counter of their own)."""
     duration = contract["metric_duration"]
     names = {
         "up",
@@ -144,6 +145,8 @@ def contract_metric_names(contract: dict, cache: str = "none") -> set[str]:
             contract["metric_cache_misses"],
             contract["metric_cache_errors"],
         }
+    if api_style == "graphql":
+        names.add(contract["metric_graphql_errors"])
     return names
 
 
@@ -228,6 +231,10 @@ def check_dockerfile(project: Path, answers: dict) -> None:
     )
 
 
+# The contract variables auth=oauth2 configures: public settings, never secrets.
+OIDC_ENV = ("oidc_issuer", "oidc_audience")
+
+
 def check_compose(project: Path, answers: dict) -> None:
     stack, db, full = _facts(project, answers)
     compose = load_yaml(project / "compose.yaml")
@@ -250,6 +257,10 @@ def check_compose(project: Path, answers: dict) -> None:
     assert (jwt_secret in environment) == (jwt_secret in auth_secrets(full)), (
         f"{jwt_secret} is set exactly when the auth method needs it"
     )
+    for name in OIDC_ENV:
+        assert (CONTRACT["env"][name] in environment) == (full["auth"] == "oauth2"), (
+            f"{CONTRACT['env'][name]} is set exactly when auth is oauth2"
+        )
     assert app["healthcheck"]["test"] == ["CMD", *stack["commands"]["healthcheck"].split()]
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has a healthcheck"
@@ -312,7 +323,7 @@ def _alert_rules(project: Path) -> list[dict]:
 
 
 def check_prometheus(project: Path, answers: dict) -> None:
-    stack, _db, _full = _facts(project, answers)
+    stack, _db, full = _facts(project, answers)
     config = load_yaml(project / "monitoring/prometheus/prometheus.yml")
     compose = load_yaml(project / "compose.yaml")
     (job,) = config["scrape_configs"]
@@ -326,7 +337,9 @@ def check_prometheus(project: Path, answers: dict) -> None:
     rules = _alert_rules(project)
     names = {rule["alert"] for rule in rules}
     assert {"ServiceDown", "HighErrorRatio", "HighLatencyP95"} <= names
-    allowed = contract_metric_names(CONTRACT)
+    if full["api_style"] == "graphql":
+        assert "GraphQLInternalErrors" in names, "GraphQL errors answer 200: an alert watches their counter"
+    allowed = contract_metric_names(CONTRACT, api_style=full["api_style"])
     for rule in rules:
         assert promql_jobs(rule["expr"]) == {job["job_name"]}, f"{rule['alert']} selects the scrape job"
         used = promql_metrics(rule["expr"])
@@ -357,7 +370,7 @@ def check_dashboard(project: Path, answers: dict) -> None:
     job = config["scrape_configs"][0]["job_name"]
     exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
     assert exprs
-    allowed = contract_metric_names(CONTRACT, full["cache"])
+    allowed = contract_metric_names(CONTRACT, full["cache"], full["api_style"])
     for expr in exprs:
         used = promql_metrics(expr)
         assert used and used <= allowed, f"dashboard query uses non-contract metrics {used - allowed}"
@@ -407,12 +420,12 @@ def check_terraform(project: Path, answers: dict) -> None:
     group_name = group_ref.split(".")[1]
     assert resources["aws_cloudwatch_log_group"][group_name]["retention_in_days"], "log retention is set"
 
-    environment = {item["name"] for item in container["environment"]}
+    environment = {item["name"]: item["value"] for item in container["environment"]}
     secrets = {item["name"] for item in container["secrets"]}
     assert CONTRACT["env"]["port"] in environment
     expected_secrets = auth_secrets(full) | ({CONTRACT["env"]["database_url"]} if db["server"] else set())
     assert secrets == expected_secrets, "the task gets exactly the secrets the auth method and database need"
-    assert not {CONTRACT["env"]["jwt_secret"], CONTRACT["env"]["database_url"]} & environment
+    assert not {CONTRACT["env"]["jwt_secret"], CONTRACT["env"]["database_url"]} & set(environment)
     secret_resources = set(resources.get("aws_secretsmanager_secret", {}))
     assert ("jwt_secret" in secret_resources) == (CONTRACT["env"]["jwt_secret"] in secrets), (
         "a JWT signing key is created exactly when the task reads one"
@@ -430,6 +443,19 @@ def check_terraform(project: Path, answers: dict) -> None:
         (value,) = [item["value"] for item in container["environment"] if item["name"] == allow]
         assert value == "${tostring(var.allow_anonymous_writes)}"
         assert tf["variable"]["allow_anonymous_writes"]["default"] is False, "opt-in, never by default"
+    for name in OIDC_ENV:
+        if full["auth"] != "oauth2":
+            assert CONTRACT["env"][name] not in environment, f"{CONTRACT['env'][name]} is for auth=oauth2"
+            assert name not in tf.get("variable", {}), f"var.{name} is for auth=oauth2"
+            continue
+        assert environment[CONTRACT["env"][name]] == f"${{var.{name}}}", (
+            f"{CONTRACT['env'][name]} comes from var.{name}"
+        )
+        variable = tf["variable"][name]
+        assert variable.get("description") and variable.get("validation"), (
+            f"var.{name} is documented and validated"
+        )
+        assert "default" not in variable, f"var.{name} has no default: the learner names their issuer"
     (repository,) = resources["aws_ecr_repository"].values()
     assert repository["image_tag_mutability"] == "IMMUTABLE"
     assert repository["image_scanning_configuration"][0]["scan_on_push"] is True
@@ -589,8 +615,10 @@ def check_ci(project: Path, answers: dict) -> None:
     assert f"http://localhost:{stack['port']}{CONTRACT['health_path']}" in words
     # The image runs as production: it gets what production needs to start, and nothing more.
     passed = {words[i + 1].split("=", 1)[0] for i, word in enumerate(words) if word == "-e"}
-    expected = auth_secrets(full) | (
-        {CONTRACT["env"]["allow_anonymous_writes"]} if anonymous(full) else set()
+    expected = (
+        auth_secrets(full)
+        | ({CONTRACT["env"]["allow_anonymous_writes"]} if anonymous(full) else set())
+        | ({CONTRACT["env"][name] for name in OIDC_ENV} if full["auth"] == "oauth2" else set())
     )
     assert passed == expected, f"the smoke test passes {sorted(passed)}, production needs {sorted(expected)}"
 
@@ -726,6 +754,20 @@ MUTATIONS = {
         "monitoring/grafana/dashboards/service.json",
         "http_request_duration_seconds_bucket",
         "latency_bucket",
+    ),
+    "terraform oidc issuer env": (
+        "terraform",
+        {"auth": "oauth2"},
+        "infra/terraform/ecs.tf",
+        "value = var.oidc_issuer",
+        "value = var.oidc_audience",
+    ),
+    "compose jwt secret with oauth2": (
+        "compose",
+        {"auth": "oauth2"},
+        "compose.yaml",
+        "OIDC_AUDIENCE:",
+        "JWT_SECRET:",
     ),
     "terraform health path": (
         "terraform",

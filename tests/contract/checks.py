@@ -132,15 +132,29 @@ class KeyHolder(Principal):
     name: str = ""
 
 
+@dataclass
+class ProviderClient(Principal):
+    """auth: oauth2, a client of the OpenID provider with a write-scoped access token."""
+
+    token: str = ""
+
+
 # Mints an API key named `name` with the service's command: {"id", "name", "key"}.
 KeyMinter = Callable[[str], dict]
+# Issues a write-scoped access token to a client of the OpenID provider: (its `sub`, the token).
+TokenIssuer = Callable[[], tuple[str, str]]
 
 
 class Api:
     """The contract's API, spoken over HTTP with nothing but a base URL and the resource plural."""
 
     def __init__(
-        self, base_url: str, plural: str, auth: str = "jwt", mint_key: KeyMinter | None = None
+        self,
+        base_url: str,
+        plural: str,
+        auth: str = "jwt",
+        mint_key: KeyMinter | None = None,
+        issue_token: TokenIssuer | None = None,
     ) -> None:
         self.base_url = base_url
         self.plural = plural
@@ -148,6 +162,7 @@ class Api:
         # The WWW-Authenticate scheme of this service's 401s (None: it has no 401s).
         self.challenge: str | None = AUTHS[auth]["challenge"]
         self._mint_key = mint_key
+        self._issue_token = issue_token
         self.prefix = CONTRACT["api_prefix"]
         self.collection = f"{self.prefix}/{plural}"
         self.http = httpx.Client(base_url=base_url, timeout=15)
@@ -166,7 +181,9 @@ class Api:
 
     def new_principal(self) -> Principal:
         """A fresh principal of the service's auth method: with jwt a registered, logged-in user;
-        with api_key a newly minted key; with none the anonymous caller, with no credentials."""
+        with api_key a newly minted key; with oauth2 a client of the OpenID provider (the next of
+        its write-scoped clients, so principals made one after another differ); with none the
+        anonymous caller, with no credentials."""
         if self.auth_method == "jwt":
             return self.new_user()
         if self.auth_method == "api_key":
@@ -174,6 +191,10 @@ class Api:
             minted = self._mint_key(f"contract {uuid.uuid4().hex[:8]}")
             header = CONTRACT["api_key_header"]
             return KeyHolder(minted["id"], {header: minted["key"]}, key=minted["key"], name=minted["name"])
+        if self.auth_method == "oauth2":
+            assert self._issue_token is not None, "oauth2 targets need an OpenID provider's tokens"
+            subject, token = self._issue_token()
+            return ProviderClient(subject, {"Authorization": f"Bearer {token}"}, token=token)
         if self.auth_method == "none":
             return Principal(CONTRACT["anonymous_principal"], {})
         raise AssertionError(f"the contract suite does not know auth method {self.auth_method!r} yet")
@@ -215,3 +236,71 @@ def metric_value(families: dict, sample_name: str, **labels: str) -> float:
         for sample in family.samples
         if sample.name == sample_name and all(sample.labels.get(k) == v for k, v in labels.items())
     )
+
+
+class GraphQL:
+    """GraphQL over HTTP (POST application/json, as any client library sends it) at the contract's path."""
+
+    def __init__(self, http: httpx.Client, path: str = CONTRACT["graphql_path"]) -> None:
+        self.http = http
+        self.path = path
+
+    def post(
+        self, query: str, variables: dict | None = None, user: Principal | None = None
+    ) -> httpx.Response:
+        body: dict = {"query": query}
+        if variables is not None:
+            body["variables"] = variables
+        return self.http.post(self.path, json=body, headers=user.auth if user else {})
+
+    def answer(self, response: httpx.Response, status: int = 200) -> dict:
+        """The GraphQL response in `response`: a JSON object with `data` and/or `errors`."""
+        assert response.status_code == status, f"expected {status}: {describe(response)}"
+        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        assert content_type in ("application/json", "application/graphql-response+json"), (
+            f"a GraphQL response is JSON: {describe(response)}"
+        )
+        body = response.json()
+        assert isinstance(body, dict) and ("data" in body or "errors" in body), (
+            f"a GraphQL response has data or errors: {describe(response)}"
+        )
+        for error in body.get("errors") or []:
+            assert isinstance(error.get("message"), str) and error["message"].strip(), (
+                f"each error has a message: {describe(response)}"
+            )
+            assert isinstance(error.get("extensions"), dict) and isinstance(
+                error["extensions"].get("code"), str
+            ), f"each error has extensions.code: {describe(response)}"
+        return body
+
+    def data(self, query: str, variables: dict | None = None, user: Principal | None = None) -> dict:
+        """Runs a document that must succeed: 200, no errors; returns `data`."""
+        response = self.post(query, variables, user)
+        body = self.answer(response)
+        assert not body.get("errors"), f"unexpected GraphQL errors: {describe(response)}"
+        assert isinstance(body.get("data"), dict), describe(response)
+        return body["data"]
+
+    def field_error(
+        self, query: str, variables: dict | None, user: Principal | None, field: str, code: str
+    ) -> dict:
+        """Runs a document whose root `field` must fail with `code`: 200, `data.field` null; returns the error."""
+        response = self.post(query, variables, user)
+        body = self.answer(response)
+        assert isinstance(body.get("data"), dict) and field in body["data"] and body["data"][field] is None, (
+            f"a failed root field is null in data: {describe(response)}"
+        )
+        codes = [error["extensions"]["code"] for error in body.get("errors") or []]
+        assert codes == [code], f"expected one {code} error, got {codes}: {describe(response)}"
+        return body["errors"][0]
+
+    def request_error(
+        self, query: str, variables: dict | None, code: str, user: Principal | None = None
+    ) -> dict:
+        """Sends a document that must not run: 400, no data, every error coded `code`."""
+        response = self.post(query, variables, user)
+        body = self.answer(response, 400)
+        assert body.get("data") is None, f"a request error carries no data: {describe(response)}"
+        codes = {error["extensions"]["code"] for error in body.get("errors") or []}
+        assert codes == {code}, f"expected {code} errors only, got {sorted(codes)}: {describe(response)}"
+        return body

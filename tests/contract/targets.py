@@ -33,8 +33,16 @@ import yaml
 from tests.contract.checks import Api
 from tests.helpers.combinations import DIMENSIONS, combinations_for
 from tests.helpers.facts import AUTHS, CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
+from tests.helpers.oidc import OidcProvider
 from tests.helpers.servers import CACHE_SERVERS, CacheServer, FerretDBServer, MariaDBServer, PostgresServer
-from tests.helpers.service import RunningService, free_port, install, run_command_split, start_service
+from tests.helpers.service import (
+    RunningService,
+    free_port,
+    install,
+    port_is_open,
+    run_command,
+    start_service,
+)
 
 ENV = CONTRACT["env"]
 
@@ -107,6 +115,11 @@ def uses_api_keys(spec: TargetSpec) -> bool:
     return spec.auth == "api_key"
 
 
+def uses_oauth2(spec: TargetSpec) -> bool:
+    """Principals are clients of an OpenID provider (the suite starts one)."""
+    return spec.auth == "oauth2"
+
+
 def has_principals(spec: TargetSpec) -> bool:
     """Writes need credentials and callers are told apart (owner-only changes, 401s)."""
     return AUTHS[spec.auth]["principals"]
@@ -118,6 +131,10 @@ def rest_with_principals(spec: TargetSpec) -> bool:
 
 def rest_without_auth(spec: TargetSpec) -> bool:
     return speaks_rest(spec) and not has_principals(spec)
+
+
+def rest_with_oauth2(spec: TargetSpec) -> bool:
+    return speaks_rest(spec) and uses_oauth2(spec)
 
 
 def speaks_grpc(spec: TargetSpec) -> bool:
@@ -139,9 +156,32 @@ def serves_resources_over_http(spec: TargetSpec) -> bool:
     return speaks_rest(spec) or speaks_soap(spec)
 
 
+def speaks_graphql(spec: TargetSpec) -> bool:
+    """The resource API is GraphQL at the contract's graphql_path, beside the HTTP operations."""
+    return spec.api_style == "graphql"
+
+
 def caches(spec: TargetSpec) -> bool:
     """The service caches single-resource reads (in the server CACHE_URL names)."""
     return spec.cache != "none"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What an instance started with a configuration it must refuse did (Target.start_expecting_refusal)."""
+
+    listened: bool
+    still_running: bool
+    exit_code: int | None
+    output: str
+
+    def assert_refused(self, what: str) -> None:
+        """`what` (the configuration, for the message) was refused before any port was opened."""
+        assert not self.listened, f"{what}: the service listened\n{self.output}"
+        assert not self.still_running, f"{what}: still running after 90 s\n{self.output}"
+        assert self.exit_code not in (0, None), (
+            f"{what}: exit code {self.exit_code}; a refusal must not exit 0\n{self.output}"
+        )
 
 
 class Lab:
@@ -219,6 +259,21 @@ class Target:
         self._main: RunningService | None = None
         self._cache_servers: list[CacheServer] = []
         self._make_test_ferretdb: FerretDBServer | None = None
+        self._oidc: OidcProvider | None = None
+        self.write_scope = CONTRACT["write_scope"].replace("{plural}", self.plural)
+        self.audience = f"https://{self.project_slug}.contract.test/api"
+
+    # -- principals -----------------------------------------------------------------------
+    def oidc(self) -> OidcProvider:
+        """The OpenID provider whose access tokens an oauth2 target accepts (started once)."""
+        assert uses_oauth2(self.spec), f"{self.spec.id} takes no OpenID provider's tokens"
+        if self._oidc is None:
+            self._oidc = OidcProvider(self.audience, self.write_scope, self.workdir / "oidc")
+        return self._oidc
+
+    def oidc_env(self) -> dict[str, str]:
+        provider = self.oidc()
+        return {ENV["oidc_issuer"]: provider.issuer, ENV["oidc_audience"]: provider.audience}
 
     # -- configuration ------------------------------------------------------------------
     def database_url(self, name: str) -> str:
@@ -275,6 +330,8 @@ class Target:
             env[extra["env"]] = str(free_port())
         if caches(self.spec):
             env[ENV["cache_url"]] = overrides.get(ENV["cache_url"]) or self.cache_server().url
+        if uses_oauth2(self.spec):
+            env.update(self.oidc_env())
         env.update(overrides)
         return env
 
@@ -301,6 +358,22 @@ class Target:
         self._instances.append(instance)
         return instance
 
+    def start_expecting_refusal(
+        self, name: str, env: Mapping[str, str | None], extra_ports: tuple[str, ...] = ()
+    ) -> Refusal:
+        """Start an instance that should exit before listening: watch its HTTP port and the ports
+        named by the `extra_ports` env variables until it exits (90 s at most), then stop it."""
+        instance = self.start(name, env, wait=False)
+        ports = [instance.port, *(int(instance.env[variable]) for variable in extra_ports)]
+        deadline = time.monotonic() + 90
+        listened = False
+        while instance.alive() and time.monotonic() < deadline:
+            listened = listened or any(port_is_open(port, timeout=0.05) for port in ports)
+            time.sleep(0.02)
+        still_running = instance.alive()
+        code = instance.stop(timeout=5)
+        return Refusal(listened, still_running, code, instance.output_tail())
+
     def main(self) -> RunningService:
         """The long-running instance most contract tests talk to (restarted if a test killed it)."""
         if self._main is None or not self._main.alive():
@@ -318,6 +391,9 @@ class Target:
         if self._make_test_ferretdb is not None:
             self._make_test_ferretdb.cleanup()
             self._make_test_ferretdb = None
+        if self._oidc is not None:
+            self._oidc.stop()
+            self._oidc = None
 
     @contextmanager
     def failing_dependency(self) -> Iterator[RunningService]:
@@ -399,6 +475,7 @@ class Target:
             self.plural,
             auth=self.spec.auth,
             mint_key=lambda name: self.create_api_key(instance, name),
+            issue_token=lambda: self.oidc().next_writer(),
         )
 
     # -- the service's own commands -------------------------------------------------------------
@@ -410,7 +487,7 @@ class Target:
         for name, value in params.items():
             command = command.replace("{" + name + "}", shlex.quote(value))
         install(self.project_dir, self.spec.language, self.project_slug)
-        return run_command_split(command, self.project_dir, instance.env, timeout=120)
+        return run_command(command, self.project_dir, instance.env, timeout=120, split_stderr=True)
 
     def create_api_key(self, instance: RunningService, name: str) -> dict:
         """Mint a key with `commands.create_api_key`: the {"id", "name", "key"} it prints."""
@@ -436,6 +513,8 @@ class Target:
             env[ENV["database_url"]] = self.database_url("make-test")
         if caches(self.spec):
             env[ENV["cache_url"]] = self.cache_server().url
+        if uses_oauth2(self.spec):
+            env.update(self.oidc_env())
         return env
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.contract.checks import describe
-from tests.contract.targets import speaks_rest
+from tests.contract.targets import speaks_graphql, speaks_rest
 from tests.helpers.facts import CONTRACT
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +32,10 @@ def test_openapi_document_lists_the_api(api, target):
     if speaks_rest(target.spec):
         expected[api.collection] = {"get", "post"}
         expected[f"{api.collection}/{{id}}"] = {"get", "put", "delete"}
-    else:  # another API style serves the resource; HTTP documents what it still serves
+    if speaks_graphql(target.spec):
+        expected[CONTRACT["graphql_path"]] = {"post"}
+    if not speaks_rest(target.spec):
+        # Another API style serves the resource; HTTP documents what it still serves.
         assert not [path for path in paths if path.startswith(api.collection)], (
             f"{target.spec.api_style}: the REST resource routes must not be served: {sorted(paths)}"
         )

@@ -115,40 +115,24 @@ def spawn(command: str, cwd: Path, env: Mapping[str, str], stdout, stderr) -> su
 
 
 def run_command(
-    command: str, cwd: Path, env: Mapping[str, str], timeout: float
+    command: str, cwd: Path, env: Mapping[str, str], timeout: float, *, split_stderr: bool = False
 ) -> subprocess.CompletedProcess:
-    """Run a facts command to completion (own process group, killed on timeout), output captured."""
-    proc = spawn(command, cwd, env, subprocess.PIPE, subprocess.STDOUT)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        out, _ = proc.communicate()
-        pytest.fail(
-            f"`{command}` in {cwd} did not finish within {timeout:.0f}s:\n{out.decode(errors='replace')[-6000:]}"
-        )
-    finally:
-        kill_group(proc)  # leftovers of the group, if any
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out.decode(errors="replace"), "")
-
-
-def run_command_split(
-    command: str, cwd: Path, env: Mapping[str, str], timeout: float
-) -> subprocess.CompletedProcess:
-    """Like run_command, with stdout and stderr kept apart (for commands whose stdout is data)."""
-    proc = spawn(command, cwd, env, subprocess.PIPE, subprocess.PIPE)
+    """Run a facts command to completion (own process group, killed on timeout), output captured:
+    stderr merged into stdout, or kept apart with `split_stderr` (for commands whose stdout is data)."""
+    proc = spawn(command, cwd, env, subprocess.PIPE, subprocess.PIPE if split_stderr else subprocess.STDOUT)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         kill_group(proc)
         out, err = proc.communicate()
+        shown = err if split_stderr else out
         pytest.fail(
-            f"`{command}` in {cwd} did not finish within {timeout:.0f}s:\n{err.decode(errors='replace')[-6000:]}"
+            f"`{command}` in {cwd} did not finish within {timeout:.0f}s:\n{shown.decode(errors='replace')[-6000:]}"
         )
     finally:
-        kill_group(proc)
+        kill_group(proc)  # leftovers of the group, if any
     return subprocess.CompletedProcess(
-        proc.args, proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+        proc.args, proc.returncode, out.decode(errors="replace"), (err or b"").decode(errors="replace")
     )
 
 

@@ -20,6 +20,8 @@ INSTALL_HINTS = {
     "mariadbd": "apt-get install mariadb-server   (Debian package; .ci/run installs it)",
     "mariadb": "apt-get install mariadb-server   (brings the mariadb client too; .ci/run installs it)",
     "mysql_install_db": "apt-get install mariadb-server   (mariadb-install-db; .ci/run installs it)",
+    "node": "apt-get install nodejs npm   (Node.js 20.19+; runs the OpenID provider of the OAuth 2.0 checks)",
+    "npm": "apt-get install npm   (installs the pinned oidc-provider package for the OAuth 2.0 checks)",
     "mysqldump": "apt-get install mariadb-server   (mariadb-dump; .ci/run installs it)",
     "redis-server": "apt-get install redis-server   (Debian package; .ci/run installs it)",
     "memcached": "apt-get install memcached   (Debian package; .ci/run installs it)",
