@@ -27,6 +27,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.template = str(TEMPLATE_ROOT)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Under xdist (`--dist loadgroup`), one worker runs all of a target's tests: they share its
+    # render, install, database and running service, which cost far more than the tests.
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params
+        spec = params and (params.get("target") or params.get("e2e_target"))
+        if spec:
+            item.add_marker(pytest.mark.xdist_group(spec.id))
+
+
 @pytest.fixture(scope="session")
 def render(copie_session) -> Callable[..., Path]:
     """Render the template with the defaults plus `answers`, once per distinct set of answers."""

@@ -199,6 +199,18 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         ),
     ),
     (
+        "`copier update`: template changes arrive, the learner's edits to code and Makefile stay, overlapping edits conflict as in git",
+        each_language(
+            r"^tests/test_update\.py::test_update_brings_template_changes_and_keeps_the_learners_edits\[{lang}\]"
+        ),
+    ),
+    (
+        "`copier update -d <answer>` gives a fresh render with that answer plus the learner's edits",
+        each_language(
+            r"^tests/test_update\.py::test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits\[{lang}-"
+        ),
+    ),
+    (
         "Committed lockfile matches the manifest for every answer",
         each_language(r"^tests/test_lockfiles\.py::.*\[{lang}\]"),
     ),

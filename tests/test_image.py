@@ -25,6 +25,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.helpers.dockerfile import emulate, host_build_env
 from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, facts_for, options_for
+from tests.helpers.service import fixed_ports
 
 pytestmark = pytest.mark.e2e
 
@@ -84,42 +85,49 @@ def test_image_built_from_the_dockerfile_serves_the_contract_probes(render, lang
         CONTRACT["env"]["host"]: "127.0.0.1",  # tests keep servers on loopback
         CONTRACT["env"]["jwt_secret"]: secrets.token_urlsafe(48),
     }
-    log = image.root / "service.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            image.command(image.cmd),
-            cwd=image.workdir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        healthy = False
-        while time.monotonic() < deadline and process.poll() is None:
-            check = subprocess.run(
-                image.command(image.healthcheck), cwd=image.workdir, env=env, capture_output=True, check=False
+    with fixed_ports(int(port), *map(int, extra_ports)):
+        log = image.root / "service.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                image.command(image.cmd),
+                cwd=image.workdir,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-            if check.returncode == 0:
-                healthy = True
-                break
-            time.sleep(0.5)
-        assert healthy, f"the image's HEALTHCHECK never passed:\n{log.read_text()[-4000:]}"
-        base = f"http://127.0.0.1:{port}"
-        assert httpx.get(base + CONTRACT["health_path"]).status_code == 200
-        ready = httpx.get(base + CONTRACT["readiness_path"])
-        assert ready.status_code == 200, f"readiness in the image: {ready.text}\n{log.read_text()[-4000:]}"
-        assert CONTRACT["metric_requests"] in httpx.get(base + CONTRACT["metrics_path"]).text
-        if api_style == "grpc":  # the code generated in the build stage serves in the runtime stage
-            with grpc.insecure_channel(f"127.0.0.1:{image.env[CONTRACT['env']['grpc_port']]}") as channel:
-                health = health_pb2_grpc.HealthStub(channel)
-                response = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
-            assert response.status == health_pb2.HealthCheckResponse.SERVING
+        try:
+            deadline = time.monotonic() + 60
+            healthy = False
+            while time.monotonic() < deadline and process.poll() is None:
+                check = subprocess.run(
+                    image.command(image.healthcheck),
+                    cwd=image.workdir,
+                    env=env,
+                    capture_output=True,
+                    check=False,
+                )
+                if check.returncode == 0:
+                    healthy = True
+                    break
+                time.sleep(0.5)
+            assert healthy, f"the image's HEALTHCHECK never passed:\n{log.read_text()[-4000:]}"
+            base = f"http://127.0.0.1:{port}"
+            assert httpx.get(base + CONTRACT["health_path"]).status_code == 200
+            ready = httpx.get(base + CONTRACT["readiness_path"])
+            assert ready.status_code == 200, (
+                f"readiness in the image: {ready.text}\n{log.read_text()[-4000:]}"
+            )
+            assert CONTRACT["metric_requests"] in httpx.get(base + CONTRACT["metrics_path"]).text
+            if api_style == "grpc":  # the code generated in the build stage serves in the runtime stage
+                with grpc.insecure_channel(f"127.0.0.1:{image.env[CONTRACT['env']['grpc_port']]}") as channel:
+                    health = health_pb2_grpc.HealthStub(channel)
+                    response = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+                assert response.status == health_pb2.HealthCheckResponse.SERVING
 
-        process.send_signal(getattr(signal, image.stopsignal))
-        assert process.wait(timeout=CONTRACT["shutdown_grace_seconds"]) == 0, log.read_text()[-4000:]
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            process.send_signal(getattr(signal, image.stopsignal))
+            assert process.wait(timeout=CONTRACT["shutdown_grace_seconds"]) == 0, log.read_text()[-4000:]
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

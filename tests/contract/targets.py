@@ -525,3 +525,18 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
             return True
         time.sleep(interval)
     return predicate()
+
+
+def log_record(service: RunningService, request_id: str) -> dict:
+    """The one JSON log line `service` wrote for the request with `request_id` (waits 5 s for it)."""
+    found: list[dict] = []
+
+    def logged() -> bool:
+        found[:] = [r for r in service.log_records() if r.get("request_id") == request_id]
+        return bool(found)
+
+    assert wait_until(logged, timeout=5), (
+        f"no JSON log line on stdout with request_id={request_id!r}\n" + service.output_tail()
+    )
+    assert len(found) == 1, f"one log line per request, got {len(found)}: {found}"
+    return found[0]

@@ -26,11 +26,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.contract.checks import GraphQL, assert_problem, assert_rfc3339, describe
 from tests.contract.targets import (
     has_principals,
+    log_record,
     only_for,
     speaks_graphql,
     uses_api_keys,
     uses_jwt,
-    wait_until,
 )
 from tests.contract.test_contract_auth import BAD_TOKENS, bad_authorization
 from tests.helpers.facts import CONTRACT, naming
@@ -429,17 +429,8 @@ def test_each_graphql_request_is_one_log_line(gql, names, service):
         headers={CONTRACT["request_id_header"]: request_id},
     )
     gql.answer(response)
-    found: list[dict] = []
-
-    def logged() -> bool:
-        found[:] = [r for r in service.log_records() if r.get("request_id") == request_id]
-        return bool(found)
-
-    assert wait_until(logged, timeout=5), f"no log line for {request_id}\n" + service.output_tail()
-    assert len(found) == 1, found
-    assert (found[0].get("method"), found[0].get("route"), found[0].get("status")) == ("POST", PATH, 200), (
-        found
-    )
+    record = log_record(service, request_id)
+    assert (record.get("method"), record.get("route"), record.get("status")) == ("POST", PATH, 200), record
 
 
 def test_graphiql_is_served_outside_production_only(api, target):

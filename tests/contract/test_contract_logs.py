@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.contract.checks import REQUEST_ID, assert_rfc3339, describe
-from tests.contract.targets import only_for, serves_resources_over_http, speaks_rest, wait_until
+from tests.contract.targets import log_record, only_for, serves_resources_over_http, speaks_rest
 from tests.helpers.facts import CONTRACT
 
 pytestmark = pytest.mark.e2e
@@ -16,20 +16,6 @@ applies_to = serves_resources_over_http
 
 HEADER = CONTRACT["request_id_header"]
 LOG_FIELDS = {"ts", "level", "msg", "request_id", "method", "route", "status", "duration_ms"}
-
-
-def log_record(service, request_id: str) -> dict:
-    found: list[dict] = []
-
-    def logged() -> bool:
-        found[:] = [r for r in service.log_records() if r.get("request_id") == request_id]
-        return bool(found)
-
-    assert wait_until(logged, timeout=5), (
-        f"no JSON log line on stdout with request_id={request_id!r}\n" + service.output_tail()
-    )
-    assert len(found) == 1, f"one log line per request, got {len(found)}: {found}"
-    return found[0]
 
 
 def assert_number(value, what: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from tests.contract.checks import assert_problem, describe
 from tests.contract.targets import caches, wait_until
 from tests.helpers.facts import CONTRACT
-from tests.helpers.service import port_is_open
+from tests.helpers.service import fixed_ports, port_is_open
 
 pytestmark = pytest.mark.e2e
 
@@ -58,26 +58,27 @@ def test_port_is_honoured_and_defaults_to_the_stack_port(target, service):
     assert httpx.get(service.base_url + CONTRACT["health_path"], timeout=10).status_code == 200
 
     # PORT unset: the facts table's default port.
-    deadline = time.monotonic() + 30
-    while port_is_open(default_port):
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"port {default_port} stays busy on 127.0.0.1 (another process?); cannot check the default"
+    with fixed_ports(default_port):
+        deadline = time.monotonic() + 30
+        while port_is_open(default_port):
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"port {default_port} stays busy on 127.0.0.1 (another process?); cannot check the default"
+                )
+            time.sleep(0.5)
+        instance = target.start("default-port", target.service_env("default-port"), port=0)
+        try:
+            marker = f"default-port-{uuid.uuid4().hex}"
+            response = httpx.get(
+                f"http://127.0.0.1:{default_port}{CONTRACT['health_path']}",
+                headers={CONTRACT["request_id_header"]: marker},
+                timeout=10,
             )
-        time.sleep(0.5)
-    instance = target.start("default-port", target.service_env("default-port"), port=0)
-    try:
-        marker = f"default-port-{uuid.uuid4().hex}"
-        response = httpx.get(
-            f"http://127.0.0.1:{default_port}{CONTRACT['health_path']}",
-            headers={CONTRACT["request_id_header"]: marker},
-            timeout=10,
-        )
-        assert response.status_code == 200, describe(response)
-        # It is our instance that answered, not something else on that port.
-        assert wait_until(lambda: marker in instance.stdout_text(), timeout=5), (
-            "the answer on the default port did not come from the instance started without PORT\n"
-            + instance.output_tail()
-        )
-    finally:
-        assert instance.stop() == 0, instance.output_tail()
+            assert response.status_code == 200, describe(response)
+            # It is our instance that answered, not something else on that port.
+            assert wait_until(lambda: marker in instance.stdout_text(), timeout=5), (
+                "the answer on the default port did not come from the instance started without PORT\n"
+                + instance.output_tail()
+            )
+        finally:
+            assert instance.stop() == 0, instance.output_tail()

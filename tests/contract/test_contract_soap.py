@@ -21,7 +21,14 @@ from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
 
 from tests.contract.checks import RFC3339, Principal, describe, reason_phrases
-from tests.contract.targets import has_principals, only_for, speaks_soap, uses_api_keys, uses_jwt, wait_until
+from tests.contract.targets import (
+    has_principals,
+    log_record,
+    only_for,
+    speaks_soap,
+    uses_api_keys,
+    uses_jwt,
+)
 from tests.helpers.facts import CONTRACT, stacks
 
 pytestmark = pytest.mark.e2e
@@ -401,17 +408,7 @@ def test_soap_requests_are_logged_under_the_endpoint(soap, api, service):
         headers={"Content-Type": "text/xml", CONTRACT["request_id_header"]: request_id},
     )
     assert response.status_code == 500, describe(response)
-    found: list[dict] = []
-
-    def logged() -> bool:
-        found[:] = [r for r in service.log_records() if r.get("request_id") == request_id]
-        return bool(found)
-
-    assert wait_until(logged, timeout=5), (
-        f"no log line with request_id={request_id}\n" + service.output_tail()
-    )
-    assert len(found) == 1, f"one log line per request: {found}"
-    record = found[0]
+    record = log_record(service, request_id)
     assert (record["method"], record["route"], record["status"]) == ("POST", CONTRACT["soap"]["path"], 500), (
         record
     )

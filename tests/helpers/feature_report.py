@@ -79,7 +79,8 @@ class FeatureReport:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.outcomes:
+        # Under xdist each worker sees only its share; the controller gets every report.
+        if not self.outcomes or hasattr(self.config, "workerinput"):
             return
         table, results, complete = self.table()
         REPORT.parent.mkdir(exist_ok=True)

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import json
 import os
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +44,19 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def fixed_ports(*ports: int) -> Iterator[None]:
+    """Hold `ports` for this test process while a test uses fixed ports (a stack's defaults):
+    free ports are per instance, but parallel workers or runs would race for a fixed one."""
+    with contextlib.ExitStack() as held:
+        for port in sorted(set(ports)):  # one order everywhere: no deadlock between holders
+            lock = held.enter_context(
+                open(Path(tempfile.gettempdir()) / f"backend-roadmap-port-{port}.lock", "w")
+            )
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def port_is_open(port: int, host: str = "127.0.0.1", timeout: float = 0.2) -> bool:

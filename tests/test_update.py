@@ -1,0 +1,222 @@
+"""`copier update` on a generated project: template changes arrive, the learner's edits stay.
+
+Each test releases a throw-away git copy of this template (tag v1.0.0), renders a project from
+it and commits it as a learner would, edits the project, releases a second template version and
+updates. Nothing here reaches the network: the template is a local git repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from copier import run_copy, run_update
+
+from tests.helpers.combinations import DIMENSIONS
+from tests.helpers.facts import ENABLED_LANGUAGES, TEMPLATE_ROOT, options_for
+
+SLUG = "demo-svc"
+
+
+@dataclass(frozen=True)
+class AppCode:
+    """A source file of the generated project, its template, and the learner's addition to it."""
+
+    path: str
+    template: str
+    first_line: str  # a line the template's next version rewords
+    addition: str
+
+
+APP_CODE = {
+    "python": AppCode(
+        "src/demo_svc/about.py",
+        'template/{% if language == "python" %}src{% endif %}/{{ project_slug | snake }}/about.py.jinja',
+        '"""The project\'s name and description, from the answers given to the template."""',
+        '\n\ndef greeting() -> str:\n    return f"Hello from {TITLE}"\n',
+    ),
+    "go": AppCode(
+        "internal/config/config.go",
+        'template/{% if language == "go" %}internal{% endif %}/config/config.go',
+        "// Package config reads the service's settings from the environment (see docs/contract.md).",
+        '\n// Greeting is the learner\'s own code.\nfunc Greeting() string { return "hello" }\n',
+    ),
+}
+# What the template needs to render; its own tests and tools stay out of the copy.
+TEMPLATE_PARTS = ("copier.yml", "extensions", "licenses", "template")
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Update Test")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "update-test@example.invalid")
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    """This template as a git repository with one release, v1.0.0."""
+    repo = tmp_path / "template-repo"
+    repo.mkdir()
+    for part in TEMPLATE_PARTS:
+        source = TEMPLATE_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, repo / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, repo / part)
+    git(repo, "init", "-q", "-b", "main")
+    release(repo, "v1.0.0", {})
+    return repo
+
+
+def release(repo: Path, tag: str, edits: dict[str, tuple[str, str]]) -> None:
+    """Commit `edits` ({path: (old, new)}, each old text present once) and tag the commit."""
+    for path, (old, new) in edits.items():
+        file = repo / path
+        text = file.read_text()
+        assert text.count(old) == 1, f"{path}: {old!r} must occur once to be edited"
+        file.write_text(text.replace(old, new))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", f"release {tag}")
+    git(repo, "tag", tag)
+
+
+def render(template: Path, destination: Path, **answers: str) -> Path:
+    run_copy(
+        str(template),
+        destination,
+        data={"project_slug": SLUG, **answers},
+        defaults=True,
+        unsafe=True,  # the template loads Jinja extensions
+        vcs_ref="v1.0.0",
+        quiet=True,
+    )
+    return destination
+
+
+def committed_project(template: Path, destination: Path, **answers: str) -> Path:
+    """A rendered project committed to its own git repository, as `copier update` requires."""
+    project = render(template, destination, **answers)
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "generated")
+    return project
+
+
+def commit_edits(project: Path, edits: dict[str, str]) -> None:
+    """The learner's edits: {path: its new text}, committed."""
+    for path, text in edits.items():
+        (project / path).write_text(text)
+    git(project, "commit", "-q", "-am", "my edits")
+
+
+def update(project: Path, **answers: str) -> None:
+    run_update(
+        project, data=answers, defaults=True, overwrite=True, unsafe=True, quiet=True, conflict="inline"
+    )
+
+
+def files(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): path.read_text(errors="replace")
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+HELLO_TARGET = "\nhello: ## Say hello\n\t@echo hello\n"
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_update_brings_template_changes_and_keeps_the_learners_edits(
+    template: Path, tmp_path: Path, language: str
+):
+    code = APP_CODE[language]
+    project = committed_project(template, tmp_path / "project", language=language)
+    makefile = (project / "Makefile").read_text()
+    first_line = makefile.splitlines()[0]
+    # The learner's edits: new app code, a Makefile target of their own, and their wording of
+    # the Makefile's first line, which a later template version rewords too.
+    commit_edits(
+        project,
+        {
+            code.path: (project / code.path).read_text() + code.addition,
+            "Makefile": makefile.replace(first_line, "# The commands I use every day.", 1) + HELLO_TARGET,
+        },
+    )
+
+    reworded = code.first_line.replace("The project's name", "The name").replace("reads", "loads")
+    assert reworded != code.first_line
+    release(
+        template,
+        "v1.1.0",
+        {
+            code.template: (code.first_line, reworded),
+            "template/Makefile.jinja": (
+                "lint:{{ generate }} ## Check style, formatting and types",
+                "lint:{{ generate }} ## Check style, formatting and types (CI runs the same)",
+            ),
+        },
+    )
+    release(
+        template,
+        "v1.2.0",
+        {
+            "template/Makefile.jinja": (
+                "# Everyday commands of {{ project_name }}; `make help` lists them.",
+                "# Everyday commands of {{ project_name }} (`make help` lists them).",
+            )
+        },
+    )
+    update(project)
+
+    source = (project / code.path).read_text()
+    assert source.startswith(reworded), "the template's change arrived"
+    assert source.endswith(code.addition), "the learner's code survived"
+    makefile = (project / "Makefile").read_text()
+    assert "## Check style, formatting and types (CI runs the same)" in makefile
+    assert makefile.rstrip("\n").endswith(HELLO_TARGET.rstrip("\n")), "the learner's target survived"
+    # Both changed the first line: a normal git conflict, both sides shown.
+    assert makefile.startswith("<<<<<<< "), makefile[:400]
+    conflict = makefile.split(">>>>>>> ", 1)[0]
+    assert "# The commands I use every day." in conflict
+    assert "(`make help` lists them)" in conflict
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v1.2.0"
+
+
+def other_answers() -> list[tuple[str, str, str]]:
+    """(language, question, answer): for each language and dimension, one answer besides the default."""
+    return [
+        (language, question, next(value for value in options_for(language, question) if value != default))
+        for language in ENABLED_LANGUAGES
+        for question, default in DIMENSIONS.items()
+        if len(options_for(language, question)) > 1
+    ]
+
+
+@pytest.mark.parametrize(("language", "question", "answer"), other_answers(), ids=lambda value: str(value))
+def test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits(
+    template: Path, tmp_path: Path, language: str, question: str, answer: str
+):
+    code = APP_CODE[language]
+    project = committed_project(template, tmp_path / "project", language=language)
+    commit_edits(project, {code.path: (project / code.path).read_text() + code.addition})
+
+    update(project, **{question: answer})
+
+    fresh = files(render(template, tmp_path / "fresh", language=language, **{question: answer}))
+    fresh[code.path] += code.addition
+    updated = files(project)
+    assert sorted(updated) == sorted(fresh), "the same files as a fresh render"
+    differing = [path for path in fresh if updated[path] != fresh[path]]
+    assert not differing, f"files that differ from a fresh render with {question}={answer}: {differing}"
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())[question] == answer
