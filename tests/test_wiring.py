@@ -619,6 +619,7 @@ def check_ci(project: Path, answers: dict) -> None:
         auth_secrets(full)
         | ({CONTRACT["env"]["allow_anonymous_writes"]} if anonymous(full) else set())
         | ({CONTRACT["env"][name] for name in OIDC_ENV} if full["auth"] == "oauth2" else set())
+        | set(db.get("smoke_env", {}))
     )
     assert passed == expected, f"the smoke test passes {sorted(passed)}, production needs {sorted(expected)}"
 
