@@ -84,6 +84,8 @@ CONTRACT = {
     "write_scope": "{plural}:write",
 }
 
+_PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy>=2.0.36"]
+
 STACKS = {
     "python": {
         "label": "Python",
@@ -103,7 +105,8 @@ STACKS = {
             "lint": "uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen mypy",
             "format": "uv run --frozen ruff format . && uv run --frozen ruff check --fix .",
             "run": "uv run --frozen python -m {package}",
-            "migrate": "uv run --frozen alembic upgrade head",
+            # The service's own command: Alembic's upgrade on SQL, the indexes on MongoDB.
+            "migrate": "uv run --frozen python -m {package} migrate",
             # Exits non-zero when the committed lockfile no longer matches the manifest.
             "lock_check": "uv lock --check",
             # Inside the image, where there is no curl: exits 0 when the health path answers 200.
@@ -121,8 +124,11 @@ STACKS = {
         # ships one uv.lock, in which scripts/relock_python.py guards each
         # package by the answers that need it.
         "option_packages": {
-            "postgresql": ["psycopg[binary]>=3.2"],
-            "mysql": ["pymysql>=1.1"],
+            # SQLAlchemy and Alembic serve the SQL databases; MongoDB has its own driver instead.
+            "sqlite": _PYTHON_SQL_PACKAGES,
+            "postgresql": [*_PYTHON_SQL_PACKAGES, "psycopg[binary]>=3.2"],
+            "mysql": [*_PYTHON_SQL_PACKAGES, "pymysql>=1.1"],
+            "mongodb": ["pymongo>=4.10"],
             "grpc": [
                 "grpcio>=1.84",
                 "grpcio-health-checking>=1.84",
@@ -345,6 +351,9 @@ DATABASES = {
         "db_env": "POSTGRES_DB",
         "healthcheck": ["CMD-SHELL", "pg_isready -U $${POSTGRES_USER} -d $${POSTGRES_DB}"],
         "url_scheme": "postgresql",
+        # The managed service Terraform deploys it on (AWS).
+        "aws_database": "RDS",
+        "aws_instance_class": "db.t4g.micro",
         "rds_engine": "postgres",
         "rds_engine_version": "17",
         "rds_family": "postgres17",
@@ -368,11 +377,44 @@ DATABASES = {
             "mysqladmin ping -h 127.0.0.1 -u $${MYSQL_USER} -p$${MYSQL_PASSWORD} --silent",
         ],
         "url_scheme": "mysql",
+        "aws_database": "RDS",
+        "aws_instance_class": "db.t4g.micro",
         "rds_engine": "mysql",
         "rds_engine_version": "8.4",
         "rds_family": "mysql8.4",
     },
-    "mongodb": {**_planned("MongoDB", 4), "server": True},
+    "mongodb": {
+        "label": "MongoDB",
+        # Tested against FerretDB (the MongoDB wire protocol on SQLite); DocumentDB on AWS.
+        "enabled": True,
+        "languages": ["python"],
+        "server": True,
+        "image": "mongo:8.0.12",
+        "port": 27017,
+        # The image makes this user a root user of the `admin` database, hence url_query.
+        "user_env": "MONGO_INITDB_ROOT_USERNAME",
+        "password_env": "MONGO_INITDB_ROOT_PASSWORD",
+        "db_env": "MONGO_INITDB_DATABASE",
+        "data_dir": "/data/db",
+        "healthcheck": ["CMD-SHELL", "mongosh --quiet --eval 'db.adminCommand({ping: 1}).ok' | grep -q 1"],
+        "url_scheme": "mongodb",
+        # Appended to DATABASE_URL as its query string, in compose and CI.
+        "url_query": "authSource=admin",
+        # The image has no database to fall back on (a SQL render's default is an SQLite file), so
+        # CI's smoke test starts it without migrating: it checks the image, not a database.
+        "smoke_env": {"MIGRATE_ON_START": "false"},
+        "aws_database": "Amazon DocumentDB",
+        # DocumentDB's smallest instance classes are the medium ones.
+        "aws_instance_class": "db.t4g.medium",
+        "docdb_engine_version": "5.0.0",
+        "docdb_family": "docdb5.0",
+        # DocumentDB only speaks TLS, with certificates from Amazon's own CA, which no system trust
+        # store holds: the image carries Amazon's bundle at `path` and the deployed URL names it.
+        "tls_ca_bundle": {
+            "url": "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
+            "path": "/etc/ssl/certs/aws-rds-global-bundle.pem",
+        },
+    },
 }
 
 

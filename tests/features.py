@@ -74,6 +74,12 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         each_language_with("mysql", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-mysql\]"),
     ),
     (
+        "Generated `make test` passes against a real MongoDB wire-protocol server (FerretDB)",
+        each_language_with(
+            "mongodb", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{lang}-mongodb\]"
+        ),
+    ),
+    (
         "Generated `make test` passes with Redis caching, its cache tests against a real Redis",
         each_language_offering(
             "cache", "redis", r"^tests/test_e2e\.py::test_generated_make_test_passes\[{id}\]"
@@ -106,6 +112,18 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     (
         "Service contract suite passes against a real MySQL-compatible server (MariaDB)",
         each_language_with("mysql", r"^tests/contract/.*\[{lang}-mysql"),
+    ),
+    (
+        "Service contract suite passes against a real MongoDB wire-protocol server (FerretDB)",
+        each_language_with("mongodb", r"^tests/contract/.*\[{lang}-mongodb"),
+    ),
+    (
+        "MongoDB on AWS is DocumentDB: TLS checked with the CA bundle the image carries, retryable writes off, reachable from the service only",
+        each_language_with(
+            "mongodb",
+            r"^tests/test_wiring\.py::test_wiring\[(terraform|dockerfile)-{lang}-mongodb\]",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(documentdb|dockerfile CA)",
+        ),
     ),
     (
         "Caching contract against a real Redis: miss then hit, invalidation on write, TTL expiry, cache down and back, readiness",

@@ -1,7 +1,7 @@
 """End to end: every enabled (language, database) renders into a project whose own `make test` passes.
 
 The generated project's tests run with DATABASE_URL pointing at a real server for
-`postgresql` (PostgreSQL) and `mysql` (MariaDB), and CACHE_URL at a real Redis or Memcached
+`postgresql` (PostgreSQL), `mysql` (MariaDB) and `mongodb` (FerretDB), and CACHE_URL at a real Redis or Memcached
 when the project caches. The black-box contract suite (tests/contract/) then starts the service for the
 same targets and checks it: `pytest tests/test_e2e.py tests/contract` runs both; the targets,
 rendered projects, installs and database servers are shared (tests/contract/targets.py).

@@ -13,7 +13,7 @@ import re
 import shlex
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import hcl2
 import pytest
@@ -176,7 +176,7 @@ def anonymous(full: dict) -> bool:
 
 
 def check_dockerfile(project: Path, answers: dict) -> None:
-    stack, _db, _full = _facts(project, answers)
+    stack, db, _full = _facts(project, answers)
     stages = dockerfile_stages(project / "Dockerfile")
     assert len(stages) >= 2, "the Dockerfile is multi-stage"
     assert stages[0]["from"] == stack["build_image"], "build stage image is the facts' build_image"
@@ -224,6 +224,11 @@ def check_dockerfile(project: Path, answers: dict) -> None:
         assert "grpc_tools.protoc" in build[generate], "code is generated right after the sources arrive"
     copies = [a for k, a in instructions if k == "COPY"]
     assert all(a.startswith("--from=") for a in copies), "the runtime stage copies build artifacts only"
+    bundle = db.get("tls_ca_bundle")
+    expected_adds = [f"--chmod=644 {bundle['url']} {bundle['path']}"] if bundle else []
+    assert by_keyword.get("ADD", []) == expected_adds, (
+        "the image carries the database's CA bundle, readable by the runtime user, exactly when it needs one"
+    )
 
 
 # The contract variables auth=oauth2 configures: public settings, never secrets.
@@ -456,15 +461,56 @@ def check_terraform(project: Path, answers: dict) -> None:
     assert repository["image_scanning_configuration"][0]["scan_on_push"] is True
     if db["server"]:
         assert CONTRACT["env"]["database_url"] in secrets
-        (instance,) = resources["aws_db_instance"].values()
-        assert instance["engine"] == db["rds_engine"]
-        assert instance["engine_version"] == db["rds_engine_version"]
-        assert instance["port"] == db["port"]
+        (rule,) = resources["aws_security_group"]["db"]["ingress"]
+        assert rule["from_port"] == rule["to_port"] == db["port"]
+        assert rule["security_groups"] == ["${aws_security_group.app.id}"], (
+            "the database admits the service only"
+        )
+        if "docdb_engine_version" in db:
+            check_documentdb(tf, db)
+        else:
+            (instance,) = resources["aws_db_instance"].values()
+            assert instance["engine"] == db["rds_engine"]
+            assert instance["engine_version"] == db["rds_engine_version"]
+            assert instance["port"] == db["port"]
     else:
         assert "aws_db_instance" not in resources
         assert CONTRACT["env"]["database_url"] not in secrets
     outputs = tf["output"]
     assert {"service_url", "ecr_repository_url"} <= set(outputs)
+
+
+def check_documentdb(tf: dict, db: dict) -> None:
+    """DocumentDB instead of RDS: a cluster and an instance in it, TLS on, and a DATABASE_URL that
+    verifies the server with the CA bundle the image carries and turns off retryable writes."""
+    resources = tf["resource"]
+    assert "aws_db_instance" not in resources
+    (cluster,) = resources["aws_docdb_cluster"].values()
+    assert cluster["engine"] == "docdb"
+    assert cluster["engine_version"] == db["docdb_engine_version"]
+    assert cluster["port"] == db["port"]
+    assert cluster["storage_encrypted"] is True
+    assert cluster["vpc_security_group_ids"] == ["${aws_security_group.db.id}"]
+    (instance,) = resources["aws_docdb_cluster_instance"].values()
+    assert instance["cluster_identifier"] == "${aws_docdb_cluster.main.id}"
+    (parameters,) = resources["aws_docdb_cluster_parameter_group"].values()
+    assert parameters["family"] == db["docdb_family"]
+    assert {"name": "tls", "value": "enabled"} in [
+        {key: p[key] for key in ("name", "value")} for p in parameters["parameter"]
+    ]
+    url = resources["aws_secretsmanager_secret_version"]["database_url"]["secret_string"]
+    assert url.startswith(db["url_scheme"] + "://")
+    assert password_reference(url) == "${random_password.db.result}"
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert query["tls"] == "true"
+    assert query["tlsCAFile"] == db["tls_ca_bundle"]["path"], "the URL names the bundle the image carries"
+    assert query["retryWrites"] == "false", "DocumentDB refuses retryable writes"
+
+
+def password_reference(url: str) -> str:
+    """The `${...}` reference in a URL's password place (urlsplit cannot parse a templated host)."""
+    credentials = url.split("://", 1)[1].split("@", 1)[0]
+    return credentials.split(":", 1)[1]
 
 
 _SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
@@ -573,6 +619,7 @@ def check_ci(project: Path, answers: dict) -> None:
         auth_secrets(full)
         | ({CONTRACT["env"]["allow_anonymous_writes"]} if anonymous(full) else set())
         | ({CONTRACT["env"][name] for name in OIDC_ENV} if full["auth"] == "oauth2" else set())
+        | set(db.get("smoke_env", {}))
     )
     assert passed == expected, f"the smoke test passes {sorted(passed)}, production needs {sorted(expected)}"
 
@@ -659,6 +706,20 @@ MUTATIONS = {
     "dockerfile root user": ("dockerfile", {}, "Dockerfile", "USER 10001:10001", "USER root"),
     "dockerfile healthcheck": ("dockerfile", {}, "Dockerfile", '"healthcheck"]', '"check"]'),
     "compose app port": ("compose", {}, "compose.yaml", f'"{_DEFAULT_PORT}:{_DEFAULT_PORT}"', '"9999:9999"'),
+    "dockerfile CA bundle path": (
+        "dockerfile",
+        {"database": "mongodb"},
+        "Dockerfile",
+        "/etc/ssl/certs/aws-rds-global-bundle.pem",
+        "/tmp/bundle.pem",
+    ),
+    "documentdb retryable writes": (
+        "terraform",
+        {"database": "mongodb"},
+        "infra/terraform/secrets.tf",
+        "retryWrites=false",
+        "retryWrites=true",
+    ),
     "compose db port in url": (
         "compose",
         {"database": "postgresql"},

@@ -3,7 +3,7 @@ on the defaults, plus answer combinations covering every pair of values of the l
 other dimensions (`--combinations=full`: every combination).
 
 A Target is a rendered project plus what it needs to run (a PostgreSQL server for
-`postgresql`, a MariaDB server for `mysql`, a Redis or Memcached server of its own for a
+`postgresql`, a MariaDB server for `mysql`, a FerretDB server for `mongodb`, a Redis or Memcached server of its own for a
 cache), and knows how to start instances of the service for it. The contract
 tests see only what a black box offers: a base URL, the resource plural, the JWT secret
 the service was started with, how to (re)start the process with other settings, and the
@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -33,7 +34,7 @@ from tests.contract.checks import Api
 from tests.helpers.combinations import DIMENSIONS, combinations_for
 from tests.helpers.facts import AUTHS, CONTRACT, DATABASES, ENABLED_LANGUAGES, facts_for, naming
 from tests.helpers.oidc import OidcProvider
-from tests.helpers.servers import CACHE_SERVERS, CacheServer, MariaDBServer, PostgresServer
+from tests.helpers.servers import CACHE_SERVERS, CacheServer, FerretDBServer, MariaDBServer, PostgresServer
 from tests.helpers.service import (
     RunningService,
     free_port,
@@ -180,12 +181,14 @@ class Refusal:
 
 
 class Lab:
-    """Process-wide shared resources: one PostgreSQL cluster, one MariaDB server, one scratch directory, the targets."""
+    """Process-wide shared resources: one PostgreSQL cluster, one MariaDB server, one FerretDB server,
+    one scratch directory, the targets."""
 
     def __init__(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="contract-suite-"))
         self._postgres: PostgresServer | None = None
         self._mariadb: MariaDBServer | None = None
+        self._ferretdb: FerretDBServer | None = None
         self._targets: dict[TargetSpec, Target] = {}
         atexit.register(self.close)
 
@@ -198,6 +201,11 @@ class Lab:
         if self._mariadb is None:
             self._mariadb = MariaDBServer()
         return self._mariadb
+
+    def ferretdb(self) -> FerretDBServer:
+        if self._ferretdb is None:
+            self._ferretdb = FerretDBServer()
+        return self._ferretdb
 
     def target(self, spec: TargetSpec, render: Callable[..., Path]) -> Target:
         if spec not in self._targets:
@@ -213,6 +221,9 @@ class Lab:
         if self._mariadb is not None:
             self._mariadb.cleanup()
             self._mariadb = None
+        if self._ferretdb is not None:
+            self._ferretdb.cleanup()
+            self._ferretdb = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -243,6 +254,7 @@ class Target:
         self._instances: list[RunningService] = []
         self._main: RunningService | None = None
         self._cache_servers: list[CacheServer] = []
+        self._make_test_ferretdb: FerretDBServer | None = None
         self._oidc: OidcProvider | None = None
         self.write_scope = CONTRACT["write_scope"].replace("{plural}", self.plural)
         self.audience = f"https://{self.project_slug}.contract.test/api"
@@ -273,7 +285,18 @@ class Target:
             return self.lab.postgres().create_database(database.replace("-", "_"))
         if self.spec.database == "mysql":
             return self.lab.mariadb().create_database(database.replace("-", "_"))
+        if self.spec.database == "mongodb":
+            return self.ferretdb_for(name).create_database(database.replace("-", "_"))
         pytest.fail(f"the contract suite does not know how to provide a {self.spec.database} database yet")
+
+    def ferretdb_for(self, name: str) -> FerretDBServer:
+        """The shared FerretDB server, except for `make test`: FerretDB counts inserts per server,
+        not per database, so `make test` gets a server of its own, whose count is that run's."""
+        if name != "make-test":
+            return self.lab.ferretdb()
+        if self._make_test_ferretdb is None:
+            self._make_test_ferretdb = FerretDBServer()
+        return self._make_test_ferretdb
 
     def new_cache_server(self) -> CacheServer:
         """A cache server of the target's kind, stopped with the target (tests may stop it sooner)."""
@@ -371,6 +394,9 @@ class Target:
         for server in self._cache_servers:
             server.cleanup()
         self._cache_servers.clear()
+        if self._make_test_ferretdb is not None:
+            self._make_test_ferretdb.cleanup()
+            self._make_test_ferretdb = None
         if self._oidc is not None:
             self._oidc.stop()
             self._oidc = None
@@ -379,13 +405,14 @@ class Target:
     def failing_dependency(self) -> Iterator[RunningService]:
         """An instance whose database does not answer, as far as a black box can arrange it.
 
-        - postgresql, mysql: a dedicated server; the service starts on it (migrations applied,
-          /readyz checked to be 200 first), then the server is stopped.
+        - postgresql, mysql, mongodb: a dedicated server; the service starts on it (migrations
+          applied, /readyz checked to be 200 first), then the server is stopped.
         - sqlite: the database path is a directory, which SQLite cannot open; migrations on
           start are turned off (MIGRATE_ON_START=false) so the process can come up and report.
         """
-        if self.spec.database in ("postgresql", "mysql"):
-            server = PostgresServer() if self.spec.database == "postgresql" else MariaDBServer()
+        servers = {"postgresql": PostgresServer, "mysql": MariaDBServer, "mongodb": FerretDBServer}
+        if self.spec.database in servers:
+            server = servers[self.spec.database]()
             try:
                 url = server.create_database("readiness")
                 instance = self.start(
@@ -423,6 +450,8 @@ class Target:
             return self.lab.postgres().dump(url.rsplit("/", 1)[1])
         if self.spec.database == "mysql":
             return self.lab.mariadb().dump(url.rsplit("/", 1)[1])
+        if self.spec.database == "mongodb":
+            return self.lab.ferretdb().dump(urlsplit(url).path.strip("/"))
         pytest.fail(f"no way to read a {self.spec.database} database is known to the suite")
 
     def rows_inserted(self, url: str) -> int:
@@ -439,6 +468,8 @@ class Target:
             return int(inserted.strip())
         if self.spec.database == "mysql":
             return self.lab.mariadb().rows_inserted(database)
+        if self.spec.database == "mongodb":
+            return self.ferretdb_for("make-test").inserts()
         pytest.fail(
             f"no way to count the rows written to a {self.spec.database} database is known to the suite"
         )

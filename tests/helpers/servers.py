@@ -11,6 +11,10 @@
   port bound to 127.0.0.1, keeping nothing on disk, run as the same unprivileged user when the
   suite runs as root. `stop()` takes one down (a test of the cache-down path) and `start()`
   brings it back, empty, on the same port.
+- FerretDB (for `mongodb`): a MongoDB wire-protocol server on FerretDB's SQLite backend, built
+  from Go modules (tests/helpers/ferretdb.py), on a free port bound to 127.0.0.1 with its data
+  in a temporary directory. Like DocumentDB it has no multi-document transactions, so the
+  services never use them.
 - Prometheus: the Debian binary with a temporary storage directory, on 127.0.0.1.
 
 All are stopped at teardown and, as a last resort, when the interpreter exits.
@@ -34,7 +38,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from bson import json_util
+from pymongo import MongoClient
 
+from tests.helpers.ferretdb import ferretdb_binary
 from tests.helpers.service import free_port, kill_group, port_is_open, spawn
 from tests.helpers.tools import require
 
@@ -175,7 +182,57 @@ class PostgresServer:
         return result.stdout
 
 
-class MariaDBServer:
+class ServerProcess:
+    """A server process the suite started in a directory of its own (`root`), logging to `log_path`."""
+
+    proc: subprocess.Popen | None
+    root: Path
+    log_path: Path
+    port: int
+
+    def launch(self, args: list[str], label: str) -> None:
+        """Run `args` in a session of its own, logging to `log_path`, until it listens on `port`."""
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the server process
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while not port_is_open(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"{label} did not listen on 127.0.0.1:{self.port}:\n{self.log_tail()}")
+            time.sleep(0.05)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: "fast" shuts it down cleanly, "immediate" kills it."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            sig = signal.SIGTERM if mode == "fast" else signal.SIGKILL
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+    def cleanup(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+
+class MariaDBServer(ServerProcess):
     """One MariaDB server; `create_database(name)` hands out a database and a user of its own.
 
     Each user may also create and drop `test_%` databases (the generated Go tests make a fresh
@@ -239,33 +296,6 @@ class MariaDBServer:
                 pytest.fail(f"MariaDB did not listen on 127.0.0.1:{self.port}:\n{self.log_tail()}")
             time.sleep(0.1)
 
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, mode: str = "fast") -> None:
-        """Stop the server: "fast" shuts it down cleanly, "immediate" kills it."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            sig = signal.SIGTERM if mode == "fast" else signal.SIGKILL
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self.proc = None
-
-    def cleanup(self) -> None:
-        self.stop("immediate")
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
-
     # -- databases -----------------------------------------------------------------
     def _client_args(self) -> list[str]:
         # Root through the socket in the server's private directory; this process may be root
@@ -321,7 +351,56 @@ class MariaDBServer:
         return _run([dump, *self._client_args(), "--skip-dump-date", self._check_name(database)]).stdout
 
 
-class CacheServer:
+class FerretDBServer(ServerProcess):
+    """One FerretDB server; `create_database(name)` hands out an empty database.
+
+    It runs as the suite's own user: it needs no privileges and refuses none.
+    """
+
+    def __init__(self) -> None:
+        self.binary = ferretdb_binary()
+        self.root = Path(tempfile.mkdtemp(prefix="contract-ferretdb-"))
+        self.data = self.root / "data"
+        self.data.mkdir()
+        self.log_path = self.root / "server.log"
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        atexit.register(self.cleanup)
+        self.start()
+
+    def start(self) -> None:
+        self.launch([str(self.binary), f"-listen=127.0.0.1:{self.port}", f"-data={self.data}"], "FerretDB")
+
+    def client(self) -> MongoClient:
+        return MongoClient(f"mongodb://127.0.0.1:{self.port}/", serverSelectionTimeoutMS=5000)
+
+    def create_database(self, name: str) -> str:
+        """A fresh, empty database (MongoDB makes it on the first write); returns its DATABASE_URL."""
+        with self.client() as client:
+            client.drop_database(name)
+        return self.url(name)
+
+    def url(self, database: str) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/{database}"
+
+    def inserts(self) -> int:
+        """Insert commands the server has run since it started, in any database."""
+        with self.client() as client:
+            status = client.admin.command("serverStatus")
+        return int(status.get("metrics", {}).get("commands", {}).get("insert", {}).get("total", 0))
+
+    def dump(self, database: str) -> str:
+        """Every document of the database as extended JSON (for checks such as 'no clear-text key')."""
+        with self.client() as client:
+            db = client[database]
+            return "\n".join(
+                json_util.dumps(document)
+                for name in sorted(db.list_collection_names())
+                for document in db[name].find()
+            )
+
+
+class CacheServer(ServerProcess):
     """A cache server process on a free loopback port; subclasses say how to run and query it."""
 
     binary = ""
@@ -351,25 +430,11 @@ class CacheServer:
         """Start the server (again, on the same port, empty)."""
         if self.running:
             return
-        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the server process
-        self.proc = subprocess.Popen(
-            [*self.prefix, self.executable, *self.command()],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        log.close()
-        deadline = time.monotonic() + 30
-        while not port_is_open(self.port):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"{self.binary} did not listen on 127.0.0.1:{self.port}:\n{self.log_tail()}")
-            time.sleep(0.05)
+        self.launch([*self.prefix, self.executable, *self.command()], self.binary)
 
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> None:
-        """Kill the server: its clients see connections refused, as with a crashed cache."""
+    def stop(self, mode: str = "immediate") -> None:
+        """Kill the server, whatever `mode` says: its clients see connections refused, as with a
+        crashed cache."""
         if self.proc is None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -377,13 +442,6 @@ class CacheServer:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
         self.proc = None
-
-    def cleanup(self) -> None:
-        self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
     def _ask(self, request: bytes, done: Callable[[bytes], bool]) -> str:
         """Send one text-protocol request and read the reply until `done` says it is complete."""

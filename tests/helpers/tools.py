@@ -14,7 +14,7 @@ INSTALL_HINTS = {
     "actionlint": "go install github.com/rhysd/actionlint/cmd/actionlint@latest   (then add $(go env GOPATH)/bin to PATH)",
     "uv": "pip install uv",
     "make": "apt-get install make",
-    "go": "install Go from https://go.dev/dl/ (needed to fetch the compose-spec schema module)",
+    "go": "install Go from https://go.dev/dl/ (needed to fetch the compose-spec schema module and to build FerretDB)",
     "initdb": "apt-get install postgresql   (or put PostgreSQL's bin directory on PATH)",
     "pg_ctl": "apt-get install postgresql   (or put PostgreSQL's bin directory on PATH)",
     "mariadbd": "apt-get install mariadb-server   (Debian package; .ci/run installs it)",
