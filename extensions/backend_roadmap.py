@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +12,14 @@ from jinja2.ext import Extension
 
 
 def _load_sibling(name: str):
-    """Import a module beside this file; copier loads extensions by path, not by package."""
-    full_name = f"backend_roadmap_{name}"
-    if full_name in sys.modules:
-        return sys.modules[full_name]
-    spec = importlib.util.spec_from_file_location(full_name, Path(__file__).with_name(f"{name}.py"))
+    """Import a module beside this file; copier loads extensions by path, not by package.
+
+    Never from an earlier import: `copier update` loads the old release's extensions and then the
+    new one's in the same process, and the new release must render with its own facts.
+    """
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"backend_roadmap_{name}", path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[full_name] = module
     spec.loader.exec_module(module)
     return module
 

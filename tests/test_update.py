@@ -193,6 +193,21 @@ def test_update_brings_template_changes_and_keeps_the_learners_edits(
     assert answers["_commit"] == "v1.2.0"
 
 
+def test_update_brings_changed_stack_facts(template: Path, tmp_path: Path):
+    """The facts table is Python the template loads: an update must render with the new release's
+    table, not with the old one that `copier update` loaded first to replay the project."""
+    project = committed_project(template, tmp_path / "project")
+    release(
+        template,
+        "v1.1.0",
+        {"extensions/stacks.py": ('"shutdown_grace_seconds": 10,', '"shutdown_grace_seconds": 12,')},
+    )
+    update(project)
+
+    assert "with code 0 within 12 seconds" in (project / "docs" / "contract.md").read_text()
+    assert "stopTimeout = 17" in (project / "infra" / "terraform" / "ecs.tf").read_text()
+
+
 def other_answers() -> list[tuple[str, str, str]]:
     """(language, question, answer): for each language and dimension, one answer besides the default."""
     return [
