@@ -208,6 +208,42 @@ def test_update_brings_changed_stack_facts(template: Path, tmp_path: Path):
     assert "stopTimeout = 17" in (project / "infra" / "terraform" / "ecs.tf").read_text()
 
 
+CONTRACT_EDIT = "\n## Our team's additions\n\nRequests carry a tenant header.\n"
+# How a release that moves a generated file keeps the learner's copy: it moves that copy first.
+MOVE_MIGRATION = """
+_migrations:
+  - version: v1.1.0
+    when: "{{ _stage == 'before' }}"
+    command: [git, mv, docs/contract.md, docs/service-contract.md]
+"""
+
+
+@pytest.mark.parametrize("with_migration", [True, False], ids=["with-migration", "without"])
+def test_a_moved_file_keeps_the_learners_edits_through_a_migration(
+    template: Path, tmp_path: Path, with_migration: bool
+):
+    project = committed_project(template, tmp_path / "project")
+    contract = (project / "docs" / "contract.md").read_text()
+    commit_edits(project, {"docs/contract.md": contract + CONTRACT_EDIT})
+
+    git(template, "mv", "template/docs/contract.md.jinja", "template/docs/service-contract.md.jinja")
+    if with_migration:
+        with (template / "copier.yml").open("a") as config:
+            config.write(MOVE_MIGRATION)
+    release(template, "v1.1.0", {})
+    update(project)
+
+    moved = (project / "docs" / "service-contract.md").read_text()
+    assert moved.startswith("# Service contract\n"), "the template's text is at the new path"
+    assert not (project / "docs" / "contract.md").exists()
+    if with_migration:
+        # The file is new on both sides, so where they differ git shows a conflict to resolve.
+        assert CONTRACT_EDIT in moved, "the learner's section moved with the file"
+    else:
+        # The update deletes the learner's copy with the old path: their section is only in history.
+        assert CONTRACT_EDIT not in moved
+
+
 def other_answers() -> list[tuple[str, str, str]]:
     """(language, question, answer): for each language and dimension, one answer besides the default."""
     return [
