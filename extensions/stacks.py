@@ -93,6 +93,8 @@ STACKS = {
         "language_version": "3.13",
         "framework": "FastAPI",
         "package_manager": "uv",
+        # Dependabot's name for the package manager (.github/dependabot.yml).
+        "dependabot_ecosystem": "uv",
         # What a learner installs to run `make run` and `make test` (shown in the generated README).
         "prerequisites": "Python 3.11+ and [uv](https://docs.astral.sh/uv/)",
         "port": 8000,
@@ -236,6 +238,7 @@ STACKS = {
         "language_version": "1.26",
         "framework": "net/http",
         "package_manager": "go modules",
+        "dependabot_ecosystem": "gomod",
         "prerequisites": "[Go](https://go.dev/dl/) 1.26+",
         "port": 8080,
         "build_image": "golang:1.26.8-bookworm",

@@ -252,6 +252,21 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     ),
     ("Dockerfile passes hadolint", each_language(STATIC + r"test_hadolint\[{lang}")),
     ("CI workflow passes actionlint", each_language(STATIC + r"test_actionlint\[{lang}")),
+    (
+        "CI workflow has no zizmor findings (security audit, regular persona)",
+        each_language(
+            STATIC + r"test_zizmor_finds_nothing_in_the_workflow\[{lang}", STATIC + r"test_zizmor_catches"
+        ),
+    ),
+    (
+        "Dependabot config matches its schema and watches the packages, images, actions and Terraform where they are",
+        each_language(
+            STATIC + r"test_dependabot.*\[{lang}",
+            STATIC + r"test_dependabot_schema_check_catches",
+            r"^tests/test_wiring\.py::test_wiring\[dependabot-{lang}",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[dependabot",
+        ),
+    ),
     ("compose.yaml matches the compose spec", each_language(STATIC + r"test_compose.*\[{lang}")),
     ("Terraform is `terraform fmt` clean and parses", each_language(STATIC + r"test_terraform.*\[{lang}")),
     (

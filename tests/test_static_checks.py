@@ -1,8 +1,8 @@
 """Static checks of the generated ops files with the tools their ecosystems use.
 
 For every enabled language, alone and with each server database, and without Grafana: YAML parses; promtool checks the config and
-rules and runs the alert unit tests; hadolint lints the Dockerfile; actionlint the
-workflow; the compose file validates against the compose-spec schema; Terraform is
+rules and runs the alert unit tests; hadolint lints the Dockerfile; actionlint and zizmor the
+workflow; the Dependabot config matches its schema; the compose file validates against the compose-spec schema; Terraform is
 `fmt`-clean and parses as HCL. Missing tools fail with an install hint, never skip.
 """
 
@@ -73,6 +73,7 @@ def test_every_yaml_file_parses(project):
     assert {
         "compose.yaml",
         ".github/workflows/ci.yml",
+        ".github/dependabot.yml",
         "monitoring/prometheus/prometheus.yml",
         "monitoring/prometheus/alerts.yml",
         "monitoring/prometheus/alerts.test.yml",
@@ -113,6 +114,52 @@ def test_hadolint(project):
 
 def test_actionlint(project):
     _run([require("actionlint"), "-no-color", str(project / ".github/workflows/ci.yml")], cwd=project)
+
+
+def test_zizmor_finds_nothing_in_the_workflow(project):
+    # The regular persona, offline (its online audits ask GitHub's API); any finding fails.
+    _run([_tool("zizmor"), "--offline", "--no-progress", str(project / ".github/workflows/ci.yml")])
+
+
+def test_zizmor_catches_a_checkout_that_keeps_its_credentials(tmp_path, default_project):
+    """The zizmor check above can fail: a checkout that persists its token is a finding."""
+    workflow = tmp_path / "ci.yml"
+    text = (default_project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    dropped = "\n        with:\n          persist-credentials: false"
+    assert dropped in text
+    workflow.write_text(text.replace(dropped, ""))
+    result = subprocess.run(
+        [_tool("zizmor"), "--offline", "--no-progress", str(workflow)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0 and "artipacked" in result.stdout, result.stdout + result.stderr
+
+
+def test_dependabot_config_matches_its_schema(project):
+    _run(
+        [
+            _tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.dependabot",
+            str(project / ".github/dependabot.yml"),
+        ]
+    )
+
+
+def test_dependabot_schema_check_catches_an_unknown_ecosystem(tmp_path, default_project):
+    """The schema check above can fail."""
+    broken = tmp_path / "dependabot.yml"
+    text = (default_project / ".github/dependabot.yml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("package-ecosystem: docker\n", "package-ecosystem: dockerfile\n", 1))
+    result = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(broken)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
 
 
 def test_compose_file_matches_the_compose_spec(project, compose_schema):

@@ -632,6 +632,40 @@ def check_ci(project: Path, answers: dict) -> None:
     } <= set(runs("terraform"))
 
 
+# What each Dependabot ecosystem reads, stated here independently of the template.
+DEPENDABOT_READS = {
+    "uv": ["pyproject.toml", "uv.lock"],
+    "gomod": ["go.mod", "go.sum"],
+    "docker": ["Dockerfile"],
+    "docker-compose": ["compose.yaml"],
+    "github-actions": [".github/workflows/ci.yml"],
+    "terraform": ["versions.tf"],
+}
+
+
+def check_dependabot(project: Path, answers: dict) -> None:
+    """Dependabot watches the stack's packages, both image files, the actions and Terraform, each
+    in the directory that holds what it reads."""
+    stack, _db, _full = _facts(project, answers)
+    updates = load_yaml(project / ".github/dependabot.yml")["updates"]
+    watched = {update["package-ecosystem"]: update["directory"] for update in updates}
+    assert len(watched) == len(updates), "one entry per ecosystem"
+    assert set(watched) == {
+        stack["dependabot_ecosystem"],
+        "docker",
+        "docker-compose",
+        "github-actions",
+        "terraform",
+    }
+    assert {stack["paths"]["manifest"], stack["paths"]["lockfile"]} <= set(
+        DEPENDABOT_READS[stack["dependabot_ecosystem"]]
+    )
+    for ecosystem, directory in watched.items():
+        for name in DEPENDABOT_READS[ecosystem]:
+            path = project / directory.lstrip("/") / name
+            assert path.is_file(), f"Dependabot's {ecosystem} entry looks in {directory}, which has no {name}"
+
+
 def check_makefile(project: Path, answers: dict) -> None:
     stack, _db, _full = _facts(project, answers)
     rules = makefile_rules(project / "Makefile")
@@ -683,6 +717,7 @@ CHECKS = {
     "dashboard": check_dashboard,
     "terraform": check_terraform,
     "ci": check_ci,
+    "dependabot": check_dependabot,
     "makefile": check_makefile,
     "docs": check_docs,
 }
@@ -701,6 +736,13 @@ _DEFAULT_PORT = facts_for("python")["port"]
 _GRPC_PORT = CONTRACT["grpc"]["port"]
 
 MUTATIONS = {
+    "dependabot terraform directory": (
+        "dependabot",
+        {},
+        ".github/dependabot.yml",
+        "directory: /infra/terraform",
+        "directory: /terraform",
+    ),
     "dockerfile EXPOSE": ("dockerfile", {}, "Dockerfile", f"EXPOSE {_DEFAULT_PORT}", "EXPOSE 9999"),
     "dockerfile ENV PORT": ("dockerfile", {}, "Dockerfile", f"PORT={_DEFAULT_PORT}", "PORT=9999"),
     "dockerfile root user": ("dockerfile", {}, "Dockerfile", "USER 10001:10001", "USER root"),
