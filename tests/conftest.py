@@ -64,8 +64,10 @@ class ShardSelection:
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         ids = {item: target_id(item) for item in items}
         assignment = assign((i for i in ids.values() if i is not None), self.shard.count)
-        kept = [item for item in items if runs_in(self.shard, ids[item], assignment)]
-        deselected = [item for item in items if not runs_in(self.shard, ids[item], assignment)]
+        kept: list[pytest.Item] = []
+        deselected: list[pytest.Item] = []
+        for item in items:
+            (kept if runs_in(self.shard, ids[item], assignment) else deselected).append(item)
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = kept
