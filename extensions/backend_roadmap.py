@@ -29,8 +29,8 @@ naming = _load_sibling("naming")
 
 
 class StackFacts(ContextHook):
-    """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `options` and the contract
-    to the context.
+    """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `cloud_facts`,
+    `options` and the contract to the context.
 
     Copier also renders defaults and validators before every question is
     answered, so each lookup falls back to the defaults rather than failing.
@@ -55,6 +55,8 @@ class StackFacts(ContextHook):
         context["cache_facts"] = {"key": cache, **stacks.CACHES.get(cache, {})}
         auth = context.get("auth") or "jwt"
         context["auth_facts"] = {"key": auth, **stacks.AUTHS.get(auth, {})}
+        cloud = context.get("cloud") or "aws"
+        context["cloud_facts"] = {"key": cloud, **stacks.CLOUDS.get(cloud, {})}
         context["contract"] = stacks.CONTRACT
         resource = naming.snake(context.get("resource") or "note")
         context["soap"] = stacks.soap_contract(resource, naming.pluralize(resource))

@@ -537,8 +537,35 @@ AUTHS = {
     },
 }
 
+# Where the image is deployed. Every language may go anywhere: what is deployed is the image,
+# whatever built it. `terraform_dir`: where the Terraform that deploys it lives (None: no Terraform,
+# so neither CI nor Dependabot nor the docs have any to speak of).
+CLOUDS = {
+    "aws": {
+        "label": "AWS (ECS Fargate)",
+        "enabled": True,
+        "languages": list(STACKS),
+        "terraform_dir": "infra/terraform",
+    },
+    "gcp": _planned("Google Cloud", 5),
+    "azure": _planned("Azure", 5),
+    # The image from CI (GHCR), run with compose or `docker run` wherever Docker runs.
+    "none": {
+        "label": "Docker Compose only",
+        "enabled": True,
+        "languages": list(STACKS),
+        "terraform_dir": None,
+    },
+}
+
 # Question name in copier.yml -> its table.
-OPTIONS = {"database": DATABASES, "cache": CACHES, "api_style": API_STYLES, "auth": AUTHS}
+OPTIONS = {
+    "database": DATABASES,
+    "cache": CACHES,
+    "api_style": API_STYLES,
+    "auth": AUTHS,
+    "cloud": CLOUDS,
+}
 
 
 def unsupported_reason(value: str, language: str, question: str = "database") -> str:
