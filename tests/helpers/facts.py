@@ -26,6 +26,7 @@ DATABASES = stacks.DATABASES
 CACHES = stacks.CACHES
 OPTIONS = stacks.OPTIONS
 AUTHS = stacks.AUTHS
+CLOUDS = stacks.CLOUDS
 ENABLED_LANGUAGES = [key for key, row in STACKS.items() if row["enabled"]]
 ENABLED_DATABASES = [key for key, row in DATABASES.items() if row["enabled"]]
 facts_for = stacks.facts_for
