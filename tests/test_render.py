@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers.facts import CONTRACT, facts_for, naming
+from tests.helpers.answer_sets import ANSWER_SETS
+from tests.helpers.facts import CLOUDS, CONTRACT, facts_for, naming
 from tests.helpers.questions import QUESTIONS, choices
 
 # Our own context names; Prometheus, Grafana and GitHub use `{{ }}` too, so only these count as residue.
@@ -69,6 +70,40 @@ def test_each_enabled_choice_renders(render, question, value):
     assert answers[question] == value
     for path in _files(project):
         assert _RESIDUE.search(path.read_text(errors="replace")) is None, path
+
+
+# The files that describe or wire the deployment; the cloud answer changes nothing else.
+CLOUD_FILES = {
+    ".copier-answers.yml",
+    ".dockerignore",
+    ".github/dependabot.yml",
+    ".github/workflows/ci.yml",
+    ".gitignore",
+    "Dockerfile",
+    "README.md",
+    "compose.yaml",
+    "docs/contract.md",
+}
+NO_CLOUD = [name for name, answers in ANSWER_SETS.items() if answers.get("cloud") == "none"]
+
+
+def _texts(project: Path) -> dict[str, str]:
+    return {str(path.relative_to(project)): path.read_text(errors="replace") for path in _files(project)}
+
+
+@pytest.mark.parametrize("answer_set", NO_CLOUD)
+def test_without_a_cloud_only_the_deployment_files_change(render, answer_set):
+    """cloud=none drops the Terraform and rewords the ops files; the service, its tests, manifest
+    and lockfile are byte for byte those of the AWS render, so its build and tests prove them too."""
+    answers = ANSWER_SETS[answer_set]
+    none = _texts(render(**answers))
+    aws = _texts(render(**{**answers, "cloud": "aws"}))
+    terraform = {path for path in aws if path.startswith(CLOUDS["aws"]["terraform_dir"] + "/")}
+    assert terraform, "the AWS render has Terraform"
+    assert set(none) == set(aws) - terraform, "the same files but the Terraform"
+    changed = sorted(path for path in none if none[path] != aws[path])
+    assert set(changed) <= CLOUD_FILES, f"cloud=none changes more than the deployment files: {changed}"
+    assert {"README.md", ".github/workflows/ci.yml"} <= set(changed)
 
 
 def test_answers_file_records_every_question(default_project):
