@@ -18,6 +18,7 @@ from copier import run_copy, run_update
 
 from tests.helpers.combinations import DIMENSIONS
 from tests.helpers.facts import ENABLED_LANGUAGES, TEMPLATE_ROOT, options_for
+from tests.helpers.questions import QUESTIONS
 
 SLUG = "demo-svc"
 
@@ -244,12 +245,17 @@ def test_a_moved_file_keeps_the_learners_edits_through_a_migration(
         assert CONTRACT_EDIT not in moved
 
 
+# The combination dimensions, and the cloud: it changes no service file (tests/test_render.py), so
+# no built and tested combination varies it, but an update that changes it drops or adds a directory.
+UPDATED_QUESTIONS = {**DIMENSIONS, "cloud": QUESTIONS["cloud"]["default"]}
+
+
 def other_answers() -> list[tuple[str, str, str]]:
-    """(language, question, answer): for each language and dimension, one answer besides the default."""
+    """(language, question, answer): for each language and question, one answer besides the default."""
     return [
         (language, question, next(value for value in options_for(language, question) if value != default))
         for language in ENABLED_LANGUAGES
-        for question, default in DIMENSIONS.items()
+        for question, default in UPDATED_QUESTIONS.items()
         if len(options_for(language, question)) > 1
     ]
 
