@@ -6,8 +6,10 @@ import itertools
 
 import pytest
 
+from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.combinations import DIMENSIONS, combinations_for
 from tests.helpers.facts import ENABLED_LANGUAGES, options_for
+from tests.helpers.questions import QUESTIONS
 
 
 def accepted(language: str) -> list[dict[str, str]]:
@@ -40,3 +42,18 @@ def test_the_full_tier_runs_every_database_api_style_and_auth(language):
     triples = {(row["database"], row["api_style"], row["auth"]) for row in accepted(language)}
     assert triples == {(row["database"], row["api_style"], row["auth"]) for row in chosen}
     assert len(chosen) == len({tuple(row.values()) for row in chosen}), "no combination twice"
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_the_static_and_wiring_renders_pair_every_cloud_with_every_answer(language):
+    defaults = {question: spec["default"] for question, spec in QUESTIONS.items()}
+    rendered = [{**defaults, **answers} for answers in ANSWER_SETS.values()]
+    rendered = [row for row in rendered if row["language"] == language]
+    for question in DIMENSIONS:
+        wanted = {
+            (cloud, value)
+            for cloud in options_for(language, "cloud")
+            for value in options_for(language, question)
+        }
+        covered = {(row["cloud"], row[question]) for row in rendered}
+        assert wanted <= covered, f"{language}: cloud x {question} misses {wanted - covered}"

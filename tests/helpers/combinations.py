@@ -10,6 +10,11 @@
 
 The pairwise set is picked greedily from the product (a few hundred combinations at most),
 so it is deterministic and small; the product itself is the oracle of what must be covered.
+
+The cloud is not a dimension here: it changes no file the build and tests read (a cloud=none render
+differs from the AWS one only in its deployment files, tests/test_render.py), so building and
+running a combination again for it would prove nothing new. Its pairs with every other answer are
+rendered and checked by the static and wiring checks instead (tests/helpers/answer_sets.py).
 """
 
 from __future__ import annotations
