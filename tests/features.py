@@ -267,6 +267,20 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
             r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[dependabot",
         ),
     ),
+    (
+        "`cloud: none` (Docker Compose only): no Terraform, Terraform CI job, Dependabot entry or AWS text; "
+        "the README's `docker run` runs the image CI pushes as production; the service files are the AWS render's; "
+        "`copier update -d cloud=none` drops the Terraform",
+        each_language(
+            r"^tests/test_questions\.py::test_an_answer_is_offered_exactly_with_the_languages_that_implement_it\[{lang}-cloud=none\]",
+            r"^tests/test_render\.py::test_without_a_cloud_only_the_deployment_files_change\[{lang}-",
+            r"^tests/test_wiring\.py::test_wiring\[[a-z]+-{lang}-[^\]]*cloud=none\]",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[cloud none",
+            STATIC + r".*\[{lang}-[^\]]*cloud=none\]",
+            r"^tests/test_combinations\.py::test_the_static_and_wiring_renders_pair_every_cloud_with_every_answer\[{lang}\]",
+            r"^tests/test_update\.py::test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits\[{lang}-cloud-none\]",
+        ),
+    ),
     ("compose.yaml matches the compose spec", each_language(STATIC + r"test_compose.*\[{lang}")),
     ("Terraform is `terraform fmt` clean and parses", each_language(STATIC + r"test_terraform.*\[{lang}")),
     (
