@@ -1050,6 +1050,13 @@ MUTATIONS = {
         f"| `GRPC_PORT` | `{_GRPC_PORT}` |",
         "| `GRPC_PORT` | `9999` |",
     ),
+    "docs deploy from elsewhere than the terraform": (
+        "docs",
+        {},
+        "README.md",
+        "\ncd infra/terraform\n",
+        "\ncd infra\n",
+    ),
     # cloud=none: leftovers of the Terraform the answer drops (an anchor of None adds the file).
     "cloud none terraform file left": (
         "terraform",
