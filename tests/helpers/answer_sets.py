@@ -1,9 +1,9 @@
 """The answer sets the static and wiring checks render: every enabled language on its own and
 with each server database, with each other cache, API style and auth method it implements
 (on SQLite, and the caches and auth methods with a server database too: compose and CI then run
-two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults; and cloud=none with each of those answers at least once
-(the other answers go with the default cloud above), so every pair of the cloud with another answer
-is rendered and checked."""
+two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults.
+All of those keep the default cloud; cloud=none goes with each of those answers at least once, so
+every pair of a cloud with another answer is rendered and checked."""
 
 from __future__ import annotations
 
