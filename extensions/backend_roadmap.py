@@ -29,7 +29,7 @@ naming = _load_sibling("naming")
 
 
 class StackFacts(ContextHook):
-    """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `options` and the contract
+    """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `options`, `proxy` and the contract
     to the context.
 
     Copier also renders defaults and validators before every question is
@@ -56,6 +56,7 @@ class StackFacts(ContextHook):
         auth = context.get("auth") or "jwt"
         context["auth_facts"] = {"key": auth, **stacks.AUTHS.get(auth, {})}
         context["contract"] = stacks.CONTRACT
+        context["proxy"] = stacks.PROXY
         resource = naming.snake(context.get("resource") or "note")
         context["soap"] = stacks.soap_contract(resource, naming.pluralize(resource))
         context["stacks"] = stacks.STACKS
