@@ -1,7 +1,8 @@
 """The answer sets the static and wiring checks render: every enabled language on its own and
 with each server database, with each other cache, API style and auth method it implements
 (on SQLite, and the caches and auth methods with a server database too: compose and CI then run
-two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults."""
+two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults
+(nginx also with gRPC, whose port stays beside nginx)."""
 
 from __future__ import annotations
 
@@ -27,4 +28,12 @@ for _language in ENABLED_LANGUAGES:
                     "database": _servers[0],
                     _question: _value,
                 }
+    # nginx in front, and with another listener beside HTTP (gRPC stays direct).
+    ANSWER_SETS[f"{_language}-nginx"] = {"language": _language, "nginx": True}
+    if "grpc" in options_for(_language, "api_style"):
+        ANSWER_SETS[f"{_language}-api_style=grpc-nginx"] = {
+            "language": _language,
+            "api_style": "grpc",
+            "nginx": True,
+        }
 ANSWER_SETS["no-grafana"] = {"grafana": False}
