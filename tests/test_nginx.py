@@ -139,7 +139,10 @@ def test_nginx_gives_a_request_id_the_service_keeps(proxied, sent):
     request_id = response.headers.get(HEADER, "")
     assert NGINX_REQUEST_ID.match(request_id), f"{HEADER}: {request_id!r}"
     assert log_record(proxied.service, request_id)["status"] == 200
-    assert request_id in "\n".join(proxied.nginx.access_log()), "nginx's access log names it too"
+    # nginx logs a request once it has answered it: the line may come a moment later.
+    assert wait_until(lambda: request_id in "\n".join(proxied.nginx.access_log()), timeout=5), (
+        "nginx's access log names it too"
+    )
 
 
 def test_a_json_list_is_gzipped(proxied):
