@@ -794,6 +794,7 @@ def test_wiring(render, answer_set, check):
 # --- Each check can fail: a mutated copy of one file is caught -------------------------------
 
 _DEFAULT_PORT = facts_for("python")["port"]
+_GO_PORT = facts_for("go")["port"]
 PROXY = stacks.PROXY
 _NGINX = {"nginx": True}
 _GRPC_PORT = CONTRACT["grpc"]["port"]
@@ -1038,6 +1039,13 @@ MUTATIONS = {
         f'ports:\n      - "{_DEFAULT_PORT}:{_DEFAULT_PORT}"',
     ),
     "nginx upstream port": ("nginx", _NGINX, "nginx/nginx.conf", f"app:{_DEFAULT_PORT};", "app:9999;"),
+    "nginx upstream port go": (
+        "nginx",
+        {**_NGINX, "language": "go"},
+        "nginx/nginx.conf",
+        f"app:{_GO_PORT};",
+        f"app:{_DEFAULT_PORT};",
+    ),
     "nginx published port": (
         "nginx",
         _NGINX,
