@@ -77,6 +77,22 @@ def test_nginx_check_catches_a_broken_config(render, tmp_path):
     assert result.returncode != 0 and "gzip_vary" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_without_the_service_nginx_answers_a_problem_document(render, language):
+    """nginx's own errors carry the headers and are problem documents, like the service's."""
+    nginx = Nginx(render(**answers(language)), upstream_port=free_port())  # nothing listens there
+    try:
+        nginx.start()
+        response = httpx.get(nginx.base_url + CONTRACT["health_path"], timeout=15)
+    finally:
+        nginx.cleanup()
+    assert response.status_code == 502, response.text
+    assert response.headers.get("content-type") == "application/problem+json"
+    assert response.json() == {"type": "about:blank", "title": "Bad Gateway", "status": 502}
+    assert_security_headers(response)
+    assert NGINX_REQUEST_ID.match(response.headers.get(HEADER, ""))
+
+
 class Proxied(NamedTuple):
     target: Target
     service: RunningService
