@@ -24,7 +24,8 @@ from tests.helpers.nginx import CONFIG
 from tests.helpers.servers import Nginx
 from tests.helpers.service import RunningService, free_port
 
-pytestmark = pytest.mark.e2e
+# One xdist worker runs them all: each language's service is installed and started once, not per worker.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("nginx")]
 
 PROXY = stacks.PROXY
 HEADER = CONTRACT["request_id_header"]
