@@ -278,7 +278,7 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         each_language(r"^tests/test_wiring\.py::test_wiring\[[a-z]+-{lang}"),
     ),
     (
-        "nginx in front (`nginx` toggle): Debian's `nginx -t` passes; through a real nginx: security headers, `X-Request-ID` kept or generated, gzip on JSON, 413 over the body limit, no metrics, its own errors as problem documents",
+        "nginx in front (`nginx` toggle): Debian's `nginx -t` passes; through a real nginx: security headers, `X-Request-ID` kept or generated, gzip on JSON, 413 over the body limit, no metrics, its own errors as problem documents, a docs page CSP that allows what the page loads",
         each_language(
             r"^tests/test_nginx\.py::.*\[{lang}(-[a-z-]+)?\]",
             r"^tests/test_nginx\.py::test_nginx_check_catches",

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -201,6 +202,42 @@ def test_a_body_over_the_limit_gets_413_before_the_service(proxied):
     assert wait_until(lambda: proxied.reached_the_service(at.headers[HEADER]), timeout=5), (
         f"a body of exactly {PROXY['client_max_body_size']} passes nginx (the service answered {at.status_code})"
     )
+
+
+def allows(policy: str, directive: str, source: str) -> bool:
+    """Whether the Content-Security-Policy lets `directive` (falling back to default-src) load from
+    `source`: an https URL, or 'unsafe-inline' for an inline script or style."""
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+    allowed = directives.get(directive, directives.get("default-src", []))
+    if source == "'unsafe-inline'":
+        return source in allowed
+    origin = "https://" + urlsplit(source).netloc
+    return urlsplit(source).scheme == "https" and bool({origin, "https:"} & set(allowed))
+
+
+def test_the_docs_page_may_load_what_it_uses(proxied):
+    """The API docs (HTML) get a policy of their own that lets in exactly what the page loads."""
+    with proxied.through() as client:
+        response = client.get(CONTRACT["docs_path"])
+    assert response.status_code == 200 and "text/html" in response.headers["content-type"]
+    policy = response.headers["content-security-policy"]
+    page = response.text
+    loads = [("script-src", src) for src in re.findall(r'<script[^>]*\ssrc="([^"]+)"', page)]
+    loads += [
+        ("style-src", href) for href in re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"', page)
+    ]
+    loads += [
+        ("style-src", href) for href in re.findall(r'<link[^>]*href="([^"]+)"[^>]*rel="stylesheet"', page)
+    ]
+    loads += [("img-src", href) for href in re.findall(r'<link[^>]*rel="[^"]*icon"[^>]*href="([^"]+)"', page)]
+    if re.search(r"<script(?![^>]*\ssrc=)[^>]*>\s*\S", page):
+        loads.append(("script-src", "'unsafe-inline'"))
+    assert any(directive == "script-src" for directive, _ in loads), f"no scripts found on the page:\n{page}"
+    blocked = [(directive, source) for directive, source in loads if not allows(policy, directive, source)]
+    assert not blocked, f"{policy!r} blocks what the docs page loads: {blocked}"
+    with proxied.through() as client:
+        api_policy = client.get(CONTRACT["health_path"]).headers["content-security-policy"]
+    assert not allows(api_policy, "script-src", "'unsafe-inline'"), "API answers keep the strict policy"
 
 
 METRICS = CONTRACT["metrics_path"]
