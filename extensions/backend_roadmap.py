@@ -30,7 +30,7 @@ naming = _load_sibling("naming")
 
 class StackFacts(ContextHook):
     """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `cloud_facts`,
-    `options` and the contract to the context.
+    `options`, `proxy` and the contract to the context.
 
     Copier also renders defaults and validators before every question is
     answered, so each lookup falls back to the defaults rather than failing.
@@ -58,6 +58,7 @@ class StackFacts(ContextHook):
         cloud = context.get("cloud") or "aws"
         context["cloud_facts"] = {"key": cloud, **stacks.CLOUDS.get(cloud, {})}
         context["contract"] = stacks.CONTRACT
+        context["proxy"] = stacks.PROXY
         resource = naming.snake(context.get("resource") or "note")
         context["soap"] = stacks.soap_contract(resource, naming.pluralize(resource))
         context["stacks"] = stacks.STACKS

@@ -82,6 +82,26 @@ CONTRACT = {
     },
     # auth=oauth2: the scope an access token needs for writes (`{plural}`: the resource plural).
     "write_scope": "{plural}:write",
+    # An incoming request id the service keeps (anything else is replaced by a generated one).
+    "request_id_pattern": "^[A-Za-z0-9._-]{1,128}$",
+}
+
+# nginx=true: nginx in front of the HTTP listener under compose (nginx/nginx.conf). The same for every
+# language: it only needs the stack's port and the contract's paths.
+PROXY = {
+    # NGINX's unprivileged build of the official image: uid 101 from the start, so the container
+    # needs no root and no capabilities.
+    "image": "nginxinc/nginx-unprivileged:1.28.0-alpine",
+    # What nginx listens on and compose publishes (above 1024: no privilege needed to bind it).
+    "port": 8080,
+    # Where nginx reads its config, and the prefix its relative paths (pid, buffered bodies) resolve
+    # against: compose mounts a tmpfs there, so the image's filesystem stays read-only.
+    "config_path": "/etc/nginx/nginx.conf",
+    "prefix": "/tmp/",
+    # Larger request bodies are answered 413 before they reach the service.
+    "client_max_body_size": "1m",
+    # Smaller responses are not worth compressing (they fit one packet anyway).
+    "gzip_min_length": 1024,
 }
 
 _PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy>=2.0.36"]

@@ -292,6 +292,20 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         each_language(r"^tests/test_wiring\.py::test_wiring\[[a-z]+-{lang}"),
     ),
     (
+        "nginx in front (`nginx` toggle): Debian's `nginx -t` passes; through a real nginx: security headers, `X-Request-ID` kept or generated, gzip on JSON, 413 over the body limit, no metrics, its own errors as problem documents, a docs page CSP that allows what the page loads",
+        each_language(
+            r"^tests/test_nginx\.py::.*\[{lang}(-[a-z-]+)?\]",
+            r"^tests/test_nginx\.py::test_nginx_check_catches",
+        ),
+    ),
+    (
+        "nginx wiring: compose publishes the README's port, mounts the config where nginx reads it, proxies to the app's port; the app publishes no HTTP port of its own",
+        each_language(
+            r"^tests/test_wiring\.py::test_wiring\[[a-z]+-{lang}(-api_style=grpc)?-nginx\]",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(nginx|compose app published beside nginx)",
+        ),
+    ),
+    (
         "Real Prometheus scrapes the service; every alert and dashboard query evaluates on real series",
         each_language(r"^tests/test_prometheus_live\.py::.*\[{lang}\]"),
     ),

@@ -119,9 +119,16 @@ def test_disabled_choice_is_refused_with_its_reason(tmp_path, question, value, r
     _rejects(tmp_path, expected, **{question: value})
 
 
-@pytest.mark.parametrize("toggle", ["kubernetes", "nginx"])
+@pytest.mark.parametrize("toggle", ["kubernetes"])
 def test_unimplemented_toggle_is_refused(tmp_path, toggle):
     _rejects(tmp_path, "not implemented yet", **{toggle: True})
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_nginx_is_offered_with_every_language(tmp_path, language):
+    _copy(tmp_path, language=language, nginx=True)
+    assert (tmp_path / "out" / "nginx" / "nginx.conf").is_file()
+    assert "nginx: true" in (tmp_path / "out" / ".copier-answers.yml").read_text()
 
 
 def test_every_question_has_help_and_a_default():

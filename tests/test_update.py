@@ -250,19 +250,20 @@ def test_a_moved_file_keeps_the_learners_edits_through_a_migration(
 UPDATED_QUESTIONS = {**DIMENSIONS, "cloud": QUESTIONS["cloud"]["default"]}
 
 
-def other_answers() -> list[tuple[str, str, str]]:
-    """(language, question, answer): for each language and question, one answer besides the default."""
+def other_answers() -> list[tuple[str, str, str | bool]]:
+    """(language, question, answer): for each language and question, one answer besides the default;
+    and nginx turned on, which adds a service to compose and takes the app's port off the host."""
     return [
         (language, question, next(value for value in options_for(language, question) if value != default))
         for language in ENABLED_LANGUAGES
         for question, default in UPDATED_QUESTIONS.items()
         if len(options_for(language, question)) > 1
-    ]
+    ] + [(language, "nginx", True) for language in ENABLED_LANGUAGES]
 
 
 @pytest.mark.parametrize(("language", "question", "answer"), other_answers(), ids=lambda value: str(value))
 def test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits(
-    template: Path, tmp_path: Path, language: str, question: str, answer: str
+    template: Path, tmp_path: Path, language: str, question: str, answer: str | bool
 ):
     code = APP_CODE[language]
     project = committed_project(template, tmp_path / "project", language=language)

@@ -20,10 +20,11 @@ import hcl2
 import pytest
 import yaml
 
+from tests.helpers import nginx
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.clouds import terraform_dir
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
-from tests.helpers.facts import AUTHS, CACHES, CLOUDS, CONTRACT, DATABASES, facts_for, naming
+from tests.helpers.facts import AUTHS, CACHES, CLOUDS, CONTRACT, DATABASES, facts_for, naming, stacks
 
 
 def load_yaml(path: Path):
@@ -255,15 +256,23 @@ def check_compose(project: Path, answers: dict) -> None:
     app = services["app"]
     port = stack["port"]
     assert app["build"]["dockerfile"] == "Dockerfile"
-    assert f"{port}:{port}" in app["ports"], "the app publishes the stack port"
+    published = app.get("ports", [])
+    if full["nginx"]:
+        assert not any(str(entry).endswith(f":{port}") for entry in published), (
+            "behind nginx the app's HTTP port is not published: nginx's limits cannot be bypassed"
+        )
+        assert app["expose"] == [str(port)]
+    else:
+        assert f"{port}:{port}" in published, "the app publishes the stack port"
+        assert "nginx" not in services
     environment = app["environment"]
     assert str(environment[CONTRACT["env"]["port"]]) == str(port), "PORT env is the stack port"
     for extra in stack["extra_ports"]:
-        assert f"{extra['port']}:{extra['port']}" in app["ports"], (
-            f"the app publishes its {extra['name']} port"
-        )
+        assert f"{extra['port']}:{extra['port']}" in published, f"the app publishes its {extra['name']} port"
         assert str(environment[extra["env"]]) == str(extra["port"]), f"{extra['env']} is the published port"
-    assert len(app["ports"]) == 1 + len(stack["extra_ports"]), "the app publishes no other port"
+    assert len(published) == (0 if full["nginx"] else 1) + len(stack["extra_ports"]), (
+        "the app publishes no other port"
+    )
     for name in ("app_env", "log_level", "database_url"):
         assert CONTRACT["env"][name] in environment, f"{CONTRACT['env'][name]} is set for the app"
     jwt_secret = CONTRACT["env"]["jwt_secret"]
@@ -328,6 +337,57 @@ def check_compose(project: Path, answers: dict) -> None:
         assert {p["options"]["path"] for p in provider["providers"]} <= mounted, "dashboards path is mounted"
     else:
         assert "grafana" not in services
+
+
+def check_nginx(project: Path, answers: dict) -> None:
+    """nginx=true: compose runs nginx on the generated config, publishing the port the README
+    names, and the config proxies to the app's port and keeps the metrics path in."""
+    stack, _db, full = _facts(project, answers)
+    services = load_yaml(project / "compose.yaml")["services"]
+    if not full["nginx"]:
+        assert "nginx" not in services and not (project / nginx.CONFIG).exists()
+        return
+    proxy = services["nginx"]
+    port = PROXY["port"]
+    assert proxy["image"] == PROXY["image"]
+    assert proxy["ports"] == [f"{port}:{port}"], "nginx publishes its listen port, and nothing else"
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert f"http://localhost:{port}" in readme, "the README names the port nginx is published on"
+    command = nginx.compose_command(project)
+    config_path = command[nginx.option_index(command, "-c")]
+    prefix = command[nginx.option_index(command, "-p")]
+    assert f"./{nginx.CONFIG}:{config_path}:ro" in proxy["volumes"], (
+        "the config is mounted where nginx reads it"
+    )
+    assert proxy["read_only"] is True and prefix.rstrip("/") in proxy["tmpfs"], (
+        "read-only, but nginx's prefix (pid, buffered bodies) is writable"
+    )
+    assert str(proxy["user"]).split(":")[0] not in {"root", "0"} and proxy["cap_drop"] == ["ALL"]
+    assert proxy["depends_on"]["app"]["condition"] == "service_healthy", "nginx resolves `app` at start"
+    probe = proxy["healthcheck"]["test"]
+    assert probe[-1] == f"http://127.0.0.1:{port}{CONTRACT['health_path']}", "the probe goes through nginx"
+
+    http = nginx.load(project).one("http")
+    (upstream,) = http.all("upstream")
+    host, _, upstream_port = upstream.one("server").args[0].partition(":")
+    assert host == "app" and host in services, "the upstream is the app service"
+    assert int(upstream_port) == stack["port"], "the upstream port is the app's port"
+    assert upstream.all("keepalive"), "connections to the app are kept alive"
+    server = http.one("server")
+    assert server.one("listen").args == [str(port)], "nginx listens on the port compose publishes"
+    assert http.one("client_max_body_size").args == [PROXY["client_max_body_size"]]
+    assert server.one("location", "=", CONTRACT["metrics_path"]).one("return").args == ["404"], (
+        "the metrics path is not served through nginx"
+    )
+    (proxied,) = [location for location in server.all("location") if location.args == ["/"]]
+    assert proxied.one("proxy_pass").args == [f"http://{upstream.args[0]}"]
+    forwarded = {
+        directive.args[0].lower(): directive.args[1:] for directive in proxied.all("proxy_set_header")
+    }
+    assert {"host", "x-real-ip", "x-forwarded-for", "x-forwarded-proto"} <= set(forwarded)
+    assert forwarded[CONTRACT["request_id_header"].lower()] == ["$request_id_out"]
+    (request_ids,) = [block for block in http.all("map") if block.args[1] == "$request_id_out"]
+    assert request_ids.one(f"~{CONTRACT['request_id_pattern']}").args, "a valid incoming id is kept"
 
 
 def _alert_rules(project: Path) -> list[dict]:
@@ -795,6 +855,7 @@ def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: 
 CHECKS = {
     "dockerfile": check_dockerfile,
     "compose": check_compose,
+    "nginx": check_nginx,
     "prometheus": check_prometheus,
     "dashboard": check_dashboard,
     "terraform": check_terraform,
@@ -815,6 +876,9 @@ def test_wiring(render, answer_set, check):
 # --- Each check can fail: a mutated copy of one file is caught -------------------------------
 
 _DEFAULT_PORT = facts_for("python")["port"]
+_GO_PORT = facts_for("go")["port"]
+PROXY = stacks.PROXY
+_NGINX = {"nginx": True}
 _GRPC_PORT = CONTRACT["grpc"]["port"]
 _NO_CLOUD = {"cloud": "none"}
 
@@ -1115,6 +1179,49 @@ MUTATIONS = {
         "Dockerfile",
         "\nUSER ",
         "\nADD --chmod=644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/ssl/certs/b.pem\nUSER ",
+    ),
+    "compose app published beside nginx": (
+        "compose",
+        _NGINX,
+        "compose.yaml",
+        f'expose:\n      - "{_DEFAULT_PORT}"',
+        f'ports:\n      - "{_DEFAULT_PORT}:{_DEFAULT_PORT}"',
+    ),
+    "nginx upstream port": ("nginx", _NGINX, "nginx/nginx.conf", f"app:{_DEFAULT_PORT};", "app:9999;"),
+    "nginx upstream port go": (
+        "nginx",
+        {**_NGINX, "language": "go"},
+        "nginx/nginx.conf",
+        f"app:{_GO_PORT};",
+        f"app:{_DEFAULT_PORT};",
+    ),
+    "nginx published port": (
+        "nginx",
+        _NGINX,
+        "compose.yaml",
+        f'"{PROXY["port"]}:{PROXY["port"]}"',
+        f'"80:{PROXY["port"]}"',
+    ),
+    "nginx config mount": (
+        "nginx",
+        _NGINX,
+        "compose.yaml",
+        f"./nginx/nginx.conf:{PROXY['config_path']}:ro",
+        "./nginx/nginx.conf:/etc/nginx/conf.d/default.conf:ro",
+    ),
+    "nginx serves metrics": (
+        "nginx",
+        _NGINX,
+        "nginx/nginx.conf",
+        "location = /metrics {",
+        "location = /stats {",
+    ),
+    "nginx drops the request id": (
+        "nginx",
+        _NGINX,
+        "nginx/nginx.conf",
+        "proxy_set_header X-Request-ID $request_id_out;",
+        "proxy_set_header X-Request-ID $request_id;",
     ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),

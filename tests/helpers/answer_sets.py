@@ -1,9 +1,10 @@
 """The answer sets the static and wiring checks render: every enabled language on its own and
 with each server database, with each other cache, API style and auth method it implements
 (on SQLite, and the caches and auth methods with a server database too: compose and CI then run
-two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults.
-All of those keep the default cloud; cloud=none goes with each of those answers at least once, so
-every pair of a cloud with another answer is rendered and checked."""
+two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults
+(nginx also with gRPC, whose port stays beside nginx). All of those keep the default cloud;
+cloud=none goes with each of those answers at least once, so every pair of a cloud with another
+answer is rendered and checked."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ for _language in ENABLED_LANGUAGES:
                     "database": _servers[0],
                     _question: _value,
                 }
+    # nginx in front, and with another listener beside HTTP (gRPC stays direct).
+    ANSWER_SETS[f"{_language}-nginx"] = {"language": _language, "nginx": True}
+    if "grpc" in options_for(_language, "api_style"):
+        ANSWER_SETS[f"{_language}-api_style=grpc-nginx"] = {
+            "language": _language,
+            "api_style": "grpc",
+            "nginx": True,
+        }
 ANSWER_SETS["no-grafana"] = {"grafana": False}
 
 
@@ -60,3 +69,5 @@ def answer_set_id(language: str, answers: dict[str, str]) -> str:
 for _language in ENABLED_LANGUAGES:
     for _answers in each_value_once(_language, {"cloud": "none"}):
         ANSWER_SETS[answer_set_id(_language, _answers)] = {"language": _language, **_answers}
+    # The README's nginx section points at the deployment, which cloud=none replaces.
+    ANSWER_SETS[f"{_language}-nginx-cloud=none"] = {"language": _language, "nginx": True, "cloud": "none"}

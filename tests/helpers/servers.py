@@ -16,6 +16,9 @@
   in a temporary directory. Like DocumentDB it has no multi-document transactions, so the
   services never use them.
 - Prometheus: the Debian binary with a temporary storage directory, on 127.0.0.1.
+- nginx (for `nginx`): the Debian binary with compose's command line and a loopback copy of the
+  generated config (tests/helpers/nginx.py), its prefix in a temporary directory, as the same
+  unprivileged user when the suite runs as root.
 
 All are stopped at teardown and, as a last resort, when the interpreter exits.
 """
@@ -42,6 +45,7 @@ from bson import json_util
 from pymongo import MongoClient
 
 from tests.helpers.ferretdb import ferretdb_binary
+from tests.helpers.nginx import compose_command, loopback_config, option_index
 from tests.helpers.service import free_port, kill_group, port_is_open, spawn
 from tests.helpers.tools import require
 
@@ -508,6 +512,54 @@ class MemcachedServer(CacheServer):
 
 
 CACHE_SERVERS: dict[str, type[CacheServer]] = {"redis": RedisServer, "memcached": MemcachedServer}
+
+
+class Nginx(ServerProcess):
+    """Debian's nginx, run with compose's command line on a loopback copy of the project's config,
+    its prefix (pid, temporary files) in a directory of its own. As root it runs as the same
+    unprivileged user as the other servers, as in the image."""
+
+    def __init__(self, project: Path, upstream_port: int) -> None:
+        self.executable = require("nginx")
+        self.user_prefix = _unprivileged_prefix()
+        self.root = Path(tempfile.mkdtemp(prefix="contract-nginx-"))
+        self.log_path = self.root / "nginx.log"
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        os.chmod(self.root, 0o755)
+        self.config = self.root / "nginx.conf"
+        self.config.write_text(loopback_config(project, upstream_port, self.port), encoding="utf-8")
+        # nginx reopens its stdout (the log file) for the access log, as its own user.
+        self.log_path.touch()
+        if self.user_prefix:
+            shutil.chown(self.root, PG_USER, PG_USER)
+            shutil.chown(self.log_path, PG_USER, PG_USER)
+        command = compose_command(project)
+        assert Path(command[0]).name == "nginx", f"compose's nginx service runs {command[0]}, not nginx"
+        command[0] = self.executable
+        command[option_index(command, "-p")] = f"{self.root}/"
+        command[option_index(command, "-c")] = str(self.config)
+        self.command = [*self.user_prefix, *command]
+        atexit.register(self.cleanup)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def check(self) -> subprocess.CompletedProcess:
+        """`nginx -t` with the command line the server runs with."""
+        # stdout into the log file, which nginx's user may reopen (a pipe of ours it may not).
+        with open(self.log_path, "ab") as log:
+            return subprocess.run(
+                [*self.command, "-t"], stdout=log, stderr=subprocess.PIPE, text=True, timeout=60
+            )
+
+    def start(self) -> None:
+        self.launch(self.command, "nginx")
+
+    def access_log(self) -> list[str]:
+        """The access log lines (JSON, on nginx's stdout, which shares the log file)."""
+        return [line for line in self.log_tail(1_000_000).splitlines() if line.startswith("{")]
 
 
 class PrometheusServer:

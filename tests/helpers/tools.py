@@ -25,9 +25,15 @@ INSTALL_HINTS = {
     "mysqldump": "apt-get install mariadb-server   (mariadb-dump; .ci/run installs it)",
     "redis-server": "apt-get install redis-server   (Debian package; .ci/run installs it)",
     "memcached": "apt-get install memcached   (Debian package; .ci/run installs it)",
+    "nginx": "apt-get install nginx   (Debian package, in /usr/sbin; .ci/run installs it)",
 }
 
-_EXTRA_DIRS = [Path.home() / "go" / "bin", *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
+# /usr/sbin: Debian's nginx, off the PATH of users other than root.
+_EXTRA_DIRS = [
+    Path.home() / "go" / "bin",
+    Path("/usr/sbin"),
+    *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True),
+]
 
 
 def require(tool: str) -> str:
