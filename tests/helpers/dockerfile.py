@@ -244,7 +244,9 @@ def host_build_env() -> dict[str, str]:
     path = ":".join(["/usr/local/bin", "/usr/bin", "/bin", *sorted(tools)])
     keep = {
         key: os.environ[key]
-        for key in ("HOME", "LANG", "GOPATH", "GOMODCACHE", "GOCACHE")
+        # The CA bundle too: where a TLS-inspecting proxy stands before the package registries,
+        # uv and go fetch through it only when they trust its certificate.
+        for key in ("HOME", "LANG", "GOPATH", "GOMODCACHE", "GOCACHE", "SSL_CERT_FILE", "SSL_CERT_DIR")
         if key in os.environ
     }
     # The image's interpreter must be one the runtime user can read: pyenv's lives under /root,
