@@ -29,13 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from baseline import bare_command
 from copier import run_copy
 from report import Report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.helpers.dockerfile import dockerfile_stages, emulate, env_pairs, host_build_env
+from baseline import bare_command
+
+from tests.helpers.dockerfile import emulate, host_build_env
 from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, TEMPLATE_ROOT, facts_for, naming
 from tests.helpers.service import free_port
 
@@ -117,15 +118,6 @@ def _shape(url: str) -> tuple[list[str], list[str], int]:
     return sorted(page), sorted(page["items"][0]), len(page["items"])
 
 
-def _build_stage_env(dockerfile: Path) -> dict[str, str]:
-    return {
-        key: value
-        for keyword, args in dockerfile_stages(dockerfile)[0]["instructions"]
-        if keyword == "ENV"
-        for key, value in env_pairs(args).items()
-    }
-
-
 def _servers(language: str, work: Path) -> dict[str, Server]:
     """The generated service as its image runs it, and the bare app run the same way."""
     project = work / "project"
@@ -139,7 +131,7 @@ def _servers(language: str, work: Path) -> dict[str, Server]:
         CONTRACT["env"]["host"]: "127.0.0.1",
         CONTRACT["env"]["jwt_secret"]: secrets.token_urlsafe(48),
     }
-    bare = bare_command(language, work / "bare", {**build_env, **_build_stage_env(project / "Dockerfile")})
+    bare = bare_command(language, project, work / "bare", build_env)
     return {
         "service": Server(image.command(image.cmd), env, image.workdir),
         "bare": Server(

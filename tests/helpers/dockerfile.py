@@ -70,6 +70,16 @@ def env_pairs(args: str) -> dict[str, str]:
     return pairs
 
 
+def stage_env(path: Path, index: int = 0) -> dict[str, str]:
+    """The ENV a stage sets (the first, the build stage, by default), unexpanded."""
+    return {
+        key: value
+        for keyword, args in dockerfile_stages(path)[index]["instructions"]
+        if keyword == "ENV"
+        for key, value in env_pairs(args).items()
+    }
+
+
 def healthcheck_command(args: str) -> list[str]:
     """The exec-form command of `HEALTHCHECK [--options] CMD [...]`."""
     _options, sep, command = args.partition("CMD ")
