@@ -98,6 +98,8 @@ def _wrk_requests_per_second(url: str, seconds: int) -> float:
     out = subprocess.run(
         ["wrk", "-t2", "-c32", f"-d{seconds}s", url], capture_output=True, text=True, check=True
     ).stdout
+    if "Non-2xx" in out:  # errors answer faster than the real thing: their rate is no figure
+        raise SystemExit(f"{url} answered errors under load:\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
@@ -140,9 +142,11 @@ def _servers(language: str, work: Path) -> dict[str, Server]:
     }
 
 
-# Bare first in each turn: whatever a turn does to the machine, both get it as often.
+# Each run measures bare, then the service, back to back: a change in the machine's load from one
+# run to the next falls on both.
 ORDER = ("bare", "service")
-LIST = f"{CONTRACT['api_prefix']}/{naming.pluralize('note')}?limit=20"
+PLURAL = naming.pluralize("note")
+LIST = f"{CONTRACT['api_prefix']}/{PLURAL}?limit=20"
 FIGURES = {"cold_start": "cold start", "healthz": f"GET {CONTRACT['health_path']}", "list": "GET list (20)"}
 
 
@@ -161,7 +165,7 @@ def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]
             for name in ORDER:
                 processes[name] = servers[name].start()
                 servers[name].wait_ready(time.perf_counter(), processes[name])
-            _seed(servers["service"].base, naming.pluralize("note"))
+            _seed(servers["service"].base, PLURAL)
             shapes = {name: _shape(servers[name].base + LIST) for name in ORDER}
             if shapes["bare"] != shapes["service"]:
                 raise SystemExit(f"bare's list is not the service's (page keys, item keys, count): {shapes}")
