@@ -1,10 +1,14 @@
-"""Cold start and throughput of each enabled stack's generated service, as its image runs it.
+"""Cold start and throughput of each enabled stack's generated service, as its image runs it,
+against a bare hello-world in the same framework (benchmarks/bare/<language>/) in the same run.
 
 For every enabled language: render the defaults, play the Dockerfile's stages on this machine
-(tests/helpers/dockerfile.py, no Docker engine), then
-- cold start: median time from spawning the image's CMD to the first 200 from the readiness path;
-- requests/s: median of wrk runs against the health path and the resource list (50 items,
-  limit=20) on loopback.
+(tests/helpers/dockerfile.py, no Docker engine), build the bare app the same way, run both as the
+image's user with the image's environment, then, bare and service taking turns within each run so
+that drift in the machine's load falls on both:
+- cold start: median time from spawning the process to the first 200 from the readiness path;
+- requests/s: median of wrk runs against the health path and the resource list (the service
+  seeded with 50 items, limit=20; bare answers a constant page of 20 of the same shape) on loopback.
+The ratio is the service's speed as a fraction of bare's: the overhead the template adds.
 Needs wrk (apt-get install wrk). Run: uv run --frozen python benchmarks/services.py [--runs N]
 """
 
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -29,17 +34,46 @@ from report import Report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.helpers.dockerfile import Image, emulate, host_build_env
+from baseline import bare_command
+
+from tests.helpers.dockerfile import emulate, host_build_env
 from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, TEMPLATE_ROOT, facts_for, naming
+from tests.helpers.service import free_port
 
 SLUG = "bench-service"
+TARGET = 0.9  # the service's speed as a fraction of bare's, at least
 
 
-def _start(image: Image, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        image.command(image.cmd), cwd=image.workdir, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+@dataclass
+class Server:
+    """One process to measure: a generated service or its bare floor."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.env[CONTRACT['env']['port']]}"
+
+    def start(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.argv, cwd=self.cwd, env=self.env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+
+    def wait_ready(self, started: float, process: subprocess.Popen) -> float:
+        """Seconds from `started` to the first 200 from the readiness path."""
+        while time.perf_counter() - started < 60:
+            if process.poll() is not None:
+                raise SystemExit(f"{self.argv} exited with {process.returncode} before it was ready")
+            try:
+                if httpx.get(self.base + CONTRACT["readiness_path"], timeout=1).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.005)
+        raise SystemExit(f"{self.argv} did not become ready within 60 s")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -51,18 +85,11 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def _cold_start_seconds(image: Image, env: dict[str, str], base: str) -> float:
+def _cold_start_seconds(server: Server) -> float:
     started = time.perf_counter()
-    process = _start(image, env)
+    process = server.start()
     try:
-        while time.perf_counter() - started < 60:
-            try:
-                if httpx.get(base + CONTRACT["readiness_path"], timeout=1).status_code == 200:
-                    return time.perf_counter() - started
-            except httpx.TransportError:
-                pass
-            time.sleep(0.005)
-        raise SystemExit("the service did not become ready within 60 s")
+        return server.wait_ready(started, process)
     finally:
         _stop(process)
 
@@ -71,6 +98,8 @@ def _wrk_requests_per_second(url: str, seconds: int) -> float:
     out = subprocess.run(
         ["wrk", "-t2", "-c32", f"-d{seconds}s", url], capture_output=True, text=True, check=True
     ).stdout
+    if "Non-2xx" in out:  # errors answer faster than the real thing: their rate is no figure
+        raise SystemExit(f"{url} answered errors under load:\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
@@ -85,46 +114,81 @@ def _seed(base: str, plural: str) -> None:
         ).raise_for_status()
 
 
-def bench(language: str, runs: int, seconds: int) -> dict[str, float]:
+def _shape(url: str) -> tuple[list[str], list[str], int]:
+    """Page keys, item keys and item count of a list answer."""
+    page = httpx.get(url).raise_for_status().json()
+    return sorted(page), sorted(page["items"][0]), len(page["items"])
+
+
+def _servers(language: str, work: Path) -> dict[str, Server]:
+    """The generated service as its image runs it, and the bare app run the same way."""
+    project = work / "project"
+    run_copy(str(TEMPLATE_ROOT), project, data={"language": language, "project_slug": SLUG},
+             defaults=True, unsafe=True, quiet=True, vcs_ref="HEAD")  # fmt: skip
+    stack = facts_for(language, SLUG)
+    build_env = host_build_env()
+    image = emulate(project / "Dockerfile", project, work / "image", stack["docker"]["workdir"], build_env)
+    env = {
+        **image.env,
+        CONTRACT["env"]["host"]: "127.0.0.1",
+        CONTRACT["env"]["jwt_secret"]: secrets.token_urlsafe(48),
+    }
+    bare = bare_command(language, project, work / "bare", build_env)
+    return {
+        "service": Server(image.command(image.cmd), env, image.workdir),
+        "bare": Server(
+            image.command(bare), {**env, CONTRACT["env"]["port"]: str(free_port())}, work / "bare"
+        ),
+    }
+
+
+# Each run measures bare, then the service, back to back: a change in the machine's load from one
+# run to the next falls on both.
+ORDER = ("bare", "service")
+PLURAL = naming.pluralize("note")
+LIST = f"{CONTRACT['api_prefix']}/{PLURAL}?limit=20"
+FIGURES = {"cold_start": "cold start", "healthz": f"GET {CONTRACT['health_path']}", "list": "GET list (20)"}
+
+
+def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]:
+    """Median of each figure for the service and bare: {figure: {"service": x, "bare": y}}."""
     work = Path(tempfile.mkdtemp(prefix=f"bench-{language}-", dir="/tmp"))
     work.chmod(0o755)
+    samples: dict[str, dict[str, list[float]]] = {f: {name: [] for name in ORDER} for f in FIGURES}
     try:
-        project = work / "project"
-        run_copy(str(TEMPLATE_ROOT), project, data={"language": language, "project_slug": SLUG},
-                 defaults=True, unsafe=True, quiet=True, vcs_ref="HEAD")  # fmt: skip
-        stack = facts_for(language, SLUG)
-        image = emulate(
-            project / "Dockerfile", project, work / "image", stack["docker"]["workdir"], host_build_env()
-        )
-        port = image.env[CONTRACT["env"]["port"]]
-        env = {
-            **image.env,
-            CONTRACT["env"]["host"]: "127.0.0.1",
-            CONTRACT["env"]["jwt_secret"]: secrets.token_urlsafe(48),
-        }
-        base = f"http://127.0.0.1:{port}"
-        cold = statistics.median(_cold_start_seconds(image, env, base) for _ in range(runs))
-        process = _start(image, env)
+        servers = _servers(language, work)
+        for _ in range(runs):
+            for name in ORDER:
+                samples["cold_start"][name].append(_cold_start_seconds(servers[name]) * 1000)
+        processes = {}
         try:
-            while True:
-                try:
-                    if httpx.get(base + CONTRACT["readiness_path"]).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.05)
-            _seed(base, naming.pluralize("note"))
-            health = statistics.median(
-                _wrk_requests_per_second(base + CONTRACT["health_path"], seconds) for _ in range(runs)
-            )
-            listing = statistics.median(
-                _wrk_requests_per_second(f"{base}{CONTRACT['api_prefix']}/notes?limit=20", seconds)
-                for _ in range(runs)
-            )
+            for name in ORDER:
+                processes[name] = servers[name].start()
+                servers[name].wait_ready(time.perf_counter(), processes[name])
+            _seed(servers["service"].base, PLURAL)
+            shapes = {name: _shape(servers[name].base + LIST) for name in ORDER}
+            if shapes["bare"] != shapes["service"]:
+                raise SystemExit(f"bare's list is not the service's (page keys, item keys, count): {shapes}")
+            for figure, path in (("healthz", CONTRACT["health_path"]), ("list", LIST)):
+                for _ in range(runs):
+                    for name in ORDER:
+                        rps = _wrk_requests_per_second(servers[name].base + path, seconds)
+                        samples[figure][name].append(rps)
         finally:
-            _stop(process)
-        return {"cold_start_ms": cold * 1000, "healthz_rps": health, "list_rps": listing}
+            for process in processes.values():
+                _stop(process)
+        return {
+            f: {name: statistics.median(values) for name, values in by.items()} for f, by in samples.items()
+        }
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _ratio(figure: str, values: dict[str, float]) -> float:
+    """The service's speed as a fraction of bare's: fewer requests/s, or a longer start, is below 1."""
+    if figure == "cold_start":
+        return values["bare"] / values["service"]
+    return values["service"] / values["bare"]
 
 
 NAME = "services"
@@ -141,15 +205,25 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is required: apt-get install wrk")
     report.line(
-        f"median of {args.runs} runs; wrk -t2 -c32 for {args.seconds}s each, loopback, {os.cpu_count()} cores"
+        f"median of {args.runs} runs, bare and service taking turns; wrk -t2 -c32 for {args.seconds}s "
+        f"each, loopback, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start"
     )
-    report.line(f"{'stack':10} {'cold start':>12} {'GET /healthz':>16} {'GET list (20)':>16}")
+    report.line(
+        f"ratio: the service's speed as a fraction of bare's (requests/s service/bare; cold start "
+        f"bare/service); target at least {TARGET}, '<' marks a miss"
+    )
+    report.line(f"{'stack':8} {'figure':14} {'service':>12} {'bare':>12} {'ratio':>6}")
     for language in args.languages:
         figures = bench(language, args.runs, args.seconds)
-        report.line(
-            f"{language:10} {figures['cold_start_ms']:9.0f} ms {figures['healthz_rps']:12.0f} r/s "
-            f"{figures['list_rps']:12.0f} r/s"
-        )
+        for figure, label in FIGURES.items():
+            values = figures[figure]
+            unit = "ms" if figure == "cold_start" else "r/s"
+            ratio = _ratio(figure, values)
+            report.line(
+                f"{language:8} {label:14} {values['service']:8.0f} {unit:3} {values['bare']:8.0f} {unit:3} "
+                f"{ratio:6.2f}{' <' if ratio < TARGET else ''}"
+            )
+    report.line(f"load average {os.getloadavg()[0]:.2f} at the end")
     report.close()
 
 

@@ -70,6 +70,16 @@ def env_pairs(args: str) -> dict[str, str]:
     return pairs
 
 
+def stage_env(path: Path, index: int = 0) -> dict[str, str]:
+    """The ENV a stage sets (the first, the build stage, by default), unexpanded."""
+    return {
+        key: value
+        for keyword, args in dockerfile_stages(path)[index]["instructions"]
+        if keyword == "ENV"
+        for key, value in env_pairs(args).items()
+    }
+
+
 def healthcheck_command(args: str) -> list[str]:
     """The exec-form command of `HEALTHCHECK [--options] CMD [...]`."""
     _options, sep, command = args.partition("CMD ")
@@ -244,7 +254,9 @@ def host_build_env() -> dict[str, str]:
     path = ":".join(["/usr/local/bin", "/usr/bin", "/bin", *sorted(tools)])
     keep = {
         key: os.environ[key]
-        for key in ("HOME", "LANG", "GOPATH", "GOMODCACHE", "GOCACHE")
+        # The CA bundle too: where a TLS-inspecting proxy stands before the package registries,
+        # uv and go fetch through it only when they trust its certificate.
+        for key in ("HOME", "LANG", "GOPATH", "GOMODCACHE", "GOCACHE", "SSL_CERT_FILE", "SSL_CERT_DIR")
         if key in os.environ
     }
     # The image's interpreter must be one the runtime user can read: pyenv's lives under /root,

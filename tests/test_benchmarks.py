@@ -1,0 +1,94 @@
+"""The bare apps of benchmarks/bare/ (the services benchmark's floor) still build, answer like the
+service, and keep the generated service's framework and build settings."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from benchmarks.baseline import BARE, GO_BUILD_FLAGS, bare_command
+from tests.contract.test_contract_resource import assert_item
+from tests.helpers.dockerfile import dockerfile_instructions
+from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, naming
+from tests.helpers.service import base_env, free_port, install, kill_group, spawn
+
+pytestmark = pytest.mark.e2e
+
+SLUG = "bench-service"
+LIST = f"{CONTRACT['api_prefix']}/{naming.pluralize('note')}?limit=20"
+
+
+def _uvicorn_run_keywords(source: Path) -> set[str]:
+    calls = [
+        node
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "uvicorn.run"
+    ]
+    assert len(calls) == 1, f"{source}: expected one uvicorn.run call, found {len(calls)}"
+    return {keyword.arg for keyword in calls[0].keywords}
+
+
+def _go_directive(go_mod: Path) -> str:
+    return re.search(r"^go (\S+)$", go_mod.read_text(), re.MULTILINE).group(1)
+
+
+def _same_setup(language: str, project: Path) -> None:
+    """What the bare app copies from the generated service has not drifted from it."""
+    if language == "python":
+        service = _uvicorn_run_keywords(project / "src" / SLUG.replace("-", "_") / "__main__.py")
+        assert _uvicorn_run_keywords(BARE / "python" / "app.py") == service, (
+            "benchmarks/bare/python/app.py must run uvicorn with the service's settings"
+        )
+    elif language == "go":
+        assert _go_directive(BARE / "go" / "go.mod") == _go_directive(project / "go.mod")
+        builds = [
+            args for keyword, args in dockerfile_instructions(project / "Dockerfile") if "go build" in args
+        ]
+        assert builds and f"go build {' '.join(GO_BUILD_FLAGS)} -o" in builds[0], (
+            f"benchmarks/baseline.py builds with {GO_BUILD_FLAGS}; the Dockerfile: {builds}"
+        )
+    else:
+        pytest.fail(f"no bare-app setup check for {language}: add one with benchmarks/bare/{language}/")
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_bare_app_answers_like_the_service(render, language, tmp_path):
+    project = render(language=language, project_slug=SLUG)
+    _same_setup(language, project)
+    port = free_port()
+    env = base_env(**{CONTRACT["env"]["host"]: "127.0.0.1", CONTRACT["env"]["port"]: str(port)})
+    if language == "python":
+        install(project, language, SLUG)  # bare runs on the generated project's own environment
+        env["PATH"] = f"{project / '.venv' / 'bin'}:{env['PATH']}"
+    argv = bare_command(language, project, tmp_path / "bare", env)
+    log = tmp_path / "bare.log"
+    with log.open("wb") as output:
+        process = spawn(shlex.join(argv), tmp_path, env, output, subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert process.poll() is None, f"bare exited with {process.returncode}:\n{log.read_text()}"
+            try:
+                ready = httpx.get(base + CONTRACT["readiness_path"], timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, f"bare did not answer within 20 s:\n{log.read_text()}"
+                time.sleep(0.05)
+        assert ready.status_code == 200
+        health = httpx.get(base + CONTRACT["health_path"])
+        assert (health.status_code, health.json()) == (200, {"status": "ok"})
+        page = httpx.get(base + LIST).raise_for_status().json()
+        assert (set(page), page["limit"], page["offset"]) == ({"items", "total", "limit", "offset"}, 20, 0)
+        assert len(page["items"]) == 20 and page["total"] == 50, page
+        for item in page["items"]:
+            assert_item(item)
+    finally:
+        kill_group(process)
