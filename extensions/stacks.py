@@ -380,6 +380,11 @@ DATABASES = {
         "rds_engine": "postgres",
         "rds_engine_version": "17",
         "rds_family": "postgres17",
+        # RDS's default since PostgreSQL 15, written down so that the parameter group keeps it.
+        "rds_parameters": {"rds.force_ssl": "1"},
+        "rds_log_exports": ["postgresql", "upgrade"],
+        # Free at 7 days' retention, on every instance class.
+        "rds_performance_insights": True,
     },
     "mysql": {
         "label": "MySQL",
@@ -405,6 +410,11 @@ DATABASES = {
         "rds_engine": "mysql",
         "rds_engine_version": "8.4",
         "rds_family": "mysql8.4",
+        # No require_secure_transport: the drivers connect without TLS unless the URL asks for it.
+        "rds_parameters": {},
+        "rds_log_exports": ["error", "slowquery"],
+        # Performance Insights does not run MySQL on the micro and small classes.
+        "rds_performance_insights": False,
     },
     "mongodb": {
         "label": "MongoDB",

@@ -284,6 +284,21 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     ("compose.yaml matches the compose spec", each_language(STATIC + r"test_compose.*\[{lang}")),
     ("Terraform is `terraform fmt` clean and parses", each_language(STATIC + r"test_terraform.*\[{lang}")),
     (
+        "Terraform fails no checkov check; each skip in the files gives its reason",
+        each_language(
+            STATIC + r"test_checkov_(passes|skips_give_their_reasons)\[{lang}",
+            STATIC + r"test_checkov_catches",
+            STATIC + r"test_checkov_skip_check_catches",
+        ),
+    ),
+    (
+        "Terraform keeps a commented S3 backend to fill in, describes and validates its variables, outputs the service URL and registry",
+        each_language(
+            r"^tests/test_wiring\.py::test_wiring\[terraform-{lang}",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[terraform (backend|variable|service url)",
+        ),
+    ),
+    (
         "Prometheus config and rules pass promtool; alert unit tests pass",
         each_language(STATIC + r"test_promtool.*\[{lang}"),
     ),

@@ -3,12 +3,15 @@
 For every enabled language, alone and with each server database, and without Grafana: YAML parses; promtool checks the config and
 rules and runs the alert unit tests; hadolint lints the Dockerfile; actionlint and zizmor the
 workflow; the Dependabot config matches its schema; the compose file validates against the compose-spec schema; Terraform is
-`fmt`-clean and parses as HCL, or absent with cloud=none. Missing tools fail with an install hint, never skip.
+`fmt`-clean, parses as HCL and fails no checkov check (each skip in the files gives its reason), or is absent with
+cloud=none. Missing tools fail with an install hint, never skip.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -195,6 +198,81 @@ def test_terraform_parses_as_hcl(project):
     for path in sorted(directory.glob("*.tf")):
         with path.open(encoding="utf-8") as handle:
             assert hcl2.load(handle), f"{path} parsed to nothing"
+
+
+# checkov runs offline: --skip-download keeps the Bridgecrew policies and module registry out,
+# CKV_SKIP_PACKAGE_UPDATE_CHECK its question to PyPI for a newer release (10 s without a network).
+_CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"}
+_CHECKOV_SKIP = re.compile(r"checkov:skip=([A-Z0-9_]+)(?::(.*))?")
+
+
+def _checkov(directory: Path) -> dict:
+    """checkov's report on a Terraform directory (its exit code is 1 whenever a check fails)."""
+    result = subprocess.run(
+        [
+            require("checkov"),
+            *("-d", str(directory), "--framework", "terraform", "--compact", "--quiet", "--skip-download"),
+            *("-o", "json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=os.environ | _CHECKOV_ENV,
+    )
+    assert result.returncode in (0, 1), (
+        f"checkov failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    )
+    return json.loads(result.stdout)
+
+
+def test_checkov_passes(project):
+    directory = _terraform(project)
+    if directory is None:
+        return
+    report = _checkov(directory)
+    assert report["summary"]["parsing_errors"] == 0, report["summary"]
+    assert report["summary"]["resource_count"] > 0, "checkov saw no resources"
+    failed = [
+        f"{check['check_id']} {check['resource']} ({check['file_path']}): {check['check_name']}"
+        for check in report["results"]["failed_checks"]
+    ]
+    assert not failed, "checkov failed checks:\n" + "\n".join(failed)
+
+
+def test_checkov_skips_give_their_reasons(project):
+    directory = _terraform(project)
+    if directory is None:
+        return
+    skips = [
+        (path.name, match)
+        for path in sorted(directory.glob("*.tf"))
+        for match in _CHECKOV_SKIP.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert skips, "no checkov skips: the reasons below would go unchecked"
+    unexplained = [f"{name}: {match.group(1)}" for name, match in skips if not (match.group(2) or "").strip()]
+    assert not unexplained, f"checkov skips without a reason: {unexplained}"
+
+
+def test_checkov_catches_an_unscanned_registry(tmp_path, default_project):
+    """The scan above can fail: a copy whose ECR repository scans no pushed image is reported."""
+    terraform = tmp_path / "terraform"
+    shutil.copytree(default_project / "infra/terraform", terraform)
+    main = terraform / "main.tf"
+    text = main.read_text(encoding="utf-8")
+    scanning = "  image_scanning_configuration {\n    scan_on_push = true\n  }\n"
+    assert scanning in text
+    main.write_text(text.replace(scanning, ""), encoding="utf-8")
+    failed = {
+        (check["check_id"], check["resource"]) for check in _checkov(terraform)["results"]["failed_checks"]
+    }
+    assert failed == {("CKV_AWS_163", "aws_ecr_repository.app")}
+
+
+def test_checkov_skip_check_catches_a_skip_without_reason():
+    assert _CHECKOV_SKIP.search("# checkov:skip=CKV_AWS_2").group(2) is None
+    assert not _CHECKOV_SKIP.search("# checkov:skip=CKV_AWS_2:  ").group(2).strip()
+    assert _CHECKOV_SKIP.search("# checkov:skip=CKV_AWS_2: HTTP for now").group(2).strip() == "HTTP for now"
 
 
 def test_terraform_fmt_check_catches_unformatted_files(tmp_path, default_project):

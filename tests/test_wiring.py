@@ -552,8 +552,40 @@ def check_terraform(project: Path, answers: dict) -> None:
     else:
         assert "aws_db_instance" not in resources
         assert CONTRACT["env"]["database_url"] not in secrets
+    check_terraform_conventions(directory, tf)
+
+
+# The settings a learner fills in to keep the state in S3: where, encrypted, and locked.
+_BACKEND_SETTINGS = ("bucket", "key", "region", "encrypt", "use_lockfile")
+
+
+def check_terraform_conventions(directory: Path, tf: dict) -> None:
+    """The state stays local behind a commented S3 backend block the learner fills in; every
+    variable says what it is for, and each one whose value has a shape (not a bool) checks it;
+    the outputs give the service URL and the registry to push to."""
+    assert not any("backend" in block for block in tf["terraform"]), "the backend stays commented out"
+    commented = [
+        line.strip().lstrip("#").strip()
+        for line in (directory / "versions.tf").read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith("#")
+    ]
+    start = commented.index('backend "s3" {')
+    block = commented[start + 1 : commented.index("}", start)]
+    assert [line.split("=")[0].strip() for line in block] == list(_BACKEND_SETTINGS), (
+        f"the commented S3 backend names {', '.join(_BACKEND_SETTINGS)}"
+    )
+    for name, variable in tf["variable"].items():
+        assert variable.get("description", "").strip(), f"var.{name} has a description"
+        if variable.get("type") != "bool":
+            rules = variable.get("validation") or [{}]
+            assert all(rule.get("condition") and rule.get("error_message") for rule in rules), (
+                f"var.{name} validates its value and says what it expects"
+            )
     outputs = tf["output"]
-    assert {"service_url", "ecr_repository_url"} <= set(outputs)
+    assert outputs["service_url"]["value"] == "http://${aws_lb.main.dns_name}", "the service URL is an output"
+    assert outputs["ecr_repository_url"]["value"] == "${aws_ecr_repository.app.repository_url}", (
+        "the registry to push to is an output"
+    )
 
 
 def check_documentdb(tf: dict, db: dict) -> None:
@@ -986,6 +1018,42 @@ MUTATIONS = {
         "infra/terraform/ecs.tf",
         "secrets = []",
         'secrets = [{ name = "JWT_SECRET", valueFrom = "arn:x" }]',
+    ),
+    "terraform backend without locking": (
+        "terraform",
+        {},
+        "infra/terraform/versions.tf",
+        "  #   use_lockfile = true\n",
+        "",
+    ),
+    "terraform backend uncommented": (
+        "terraform",
+        {},
+        "infra/terraform/versions.tf",
+        '  # backend "s3" {',
+        '  backend "s3" {}\n  # backend "s3" {',
+    ),
+    "terraform variable without validation": (
+        "terraform",
+        {"database": "postgresql"},
+        "infra/terraform/variables.tf",
+        "    condition     = var.db_backup_retention_days >= 1 && var.db_backup_retention_days <= 35\n"
+        '    error_message = "Keep backups between 1 and 35 days."\n',
+        "",
+    ),
+    "terraform variable without description": (
+        "terraform",
+        {},
+        "infra/terraform/variables.tf",
+        '  description = "Fargate task CPU units."\n',
+        "",
+    ),
+    "terraform service url output": (
+        "terraform",
+        {},
+        "infra/terraform/outputs.tf",
+        'value       = "http://${aws_lb.main.dns_name}"',
+        "value       = aws_lb.main.arn",
     ),
     "terraform anonymous writes on by default": (
         "terraform",

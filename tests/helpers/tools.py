@@ -26,11 +26,15 @@ INSTALL_HINTS = {
     "redis-server": "apt-get install redis-server   (Debian package; .ci/run installs it)",
     "memcached": "apt-get install memcached   (Debian package; .ci/run installs it)",
     "nginx": "apt-get install nginx   (Debian package, in /usr/sbin; .ci/run installs it)",
+    # Not in the dev group: its bc-python-hcl2 installs over python-hcl2's `hcl2` module.
+    "checkov": "uv tool install checkov==3.3.30   (its own environment, in ~/.local/bin; .ci/run installs it)",
 }
 
 # /usr/sbin: Debian's nginx, off the PATH of users other than root.
 _EXTRA_DIRS = [
     Path.home() / "go" / "bin",
+    # `uv tool install`'s default bin directory.
+    Path.home() / ".local" / "bin",
     Path("/usr/sbin"),
     *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True),
 ]
