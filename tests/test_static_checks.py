@@ -3,7 +3,8 @@
 For every enabled language, alone and with each server database, and without Grafana: YAML parses; promtool checks the config and
 rules and runs the alert unit tests; hadolint lints the Dockerfile; actionlint and zizmor the
 workflow; the Dependabot config matches its schema; the compose file validates against the compose-spec schema; Terraform is
-`fmt`-clean and parses as HCL, or absent with cloud=none. Missing tools fail with an install hint, never skip.
+`fmt`-clean and parses as HCL, or absent with cloud=none; the Kubernetes manifests (kubernetes=true)
+match the schemas of a pinned Kubernetes version, in strict mode. Missing tools fail with an install hint, never skip.
 """
 
 from __future__ import annotations
@@ -168,6 +169,54 @@ def test_compose_file_matches_the_compose_spec(project, compose_schema):
     validator = jsonschema.Draft7Validator(compose_schema)
     errors = sorted(validator.iter_errors(compose), key=lambda error: list(error.absolute_path))
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+
+
+# The oldest Kubernetes minor still in upstream support when the manifests were written; the schemas
+# ship with kubernetes-validate, so the check runs offline.
+KUBERNETES_VERSION = "1.33.0"
+
+
+def _kubernetes_validate(path: Path) -> None:
+    """Every resource in `path` against the pinned version's schema, unknown fields rejected."""
+    from kubernetes_validate import validate
+
+    for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+        validate(document, KUBERNETES_VERSION, strict=True)
+
+
+def test_kubernetes_manifests_match_the_schemas(project):
+    directory = project / "deploy/kubernetes"
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    if not answers["kubernetes"]:
+        assert not directory.exists(), "no Kubernetes manifests without the toggle"
+        return
+    manifests = sorted(path for path in directory.glob("*.yaml") if path.name != "kustomization.yaml")
+    assert manifests, "no Kubernetes manifests rendered"
+    for path in manifests:
+        _kubernetes_validate(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("deployment.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFileSystem: true"),
+        ("deployment.yaml", "containerPort: 8000", 'containerPort: "8000"'),
+        ("service.yaml", "      port: 8000\n", ""),
+    ],
+    ids=["unknown field", "wrong type", "missing required field"],
+)
+def test_kubernetes_schema_check_catches_a_broken_manifest(tmp_path, render, name, old, new):
+    """The schema check above can fail."""
+    from kubernetes_validate import ValidationError
+
+    project = render(kubernetes=True)
+    text = (project / "deploy/kubernetes" / name).read_text(encoding="utf-8")
+    assert old in text
+    broken = tmp_path / name
+    broken.write_text(text.replace(old, new, 1), encoding="utf-8")
+    _kubernetes_validate(project / "deploy/kubernetes" / name)
+    with pytest.raises(ValidationError):
+        _kubernetes_validate(broken)
 
 
 def _terraform(project: Path) -> Path | None:
