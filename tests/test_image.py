@@ -21,11 +21,13 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
+import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.helpers.dockerfile import emulate, host_build_env
 from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, facts_for, options_for
 from tests.helpers.service import fixed_ports
+from tests.helpers.tools import require
 
 pytestmark = pytest.mark.e2e
 
@@ -131,3 +133,113 @@ def test_image_built_from_the_dockerfile_serves_the_contract_probes(render, lang
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_image_runs_under_the_kubernetes_pod_spec(render, language, image_root):
+    """The image as deploy/kubernetes runs it: the Deployment's uid, gid and fsGroup, nothing in the
+    image writable (readOnlyRootFilesystem), only its volumes writable, the ConfigMap's env plus the
+    Secret's keys; the probes' paths answer on the probes' port, the annotated path serves metrics,
+    and SIGTERM stops it within the grace period.
+
+    Emulated without an engine: the image tree is made root-owned and read-only, which a process
+    without capabilities cannot write through, and `/tmp` is a directory of its own via TMPDIR."""
+    project = render(language=language, kubernetes=True)
+    directory = project / "deploy/kubernetes"
+    deployment = yaml.safe_load((directory / "deployment.yaml").read_text(encoding="utf-8"))
+    settings = yaml.safe_load((directory / "configmap.yaml").read_text(encoding="utf-8"))["data"]
+    pod = deployment["spec"]["template"]
+    spec = pod["spec"]
+    (container,) = spec["containers"]
+    stack = facts_for(language, SLUG)
+    image = emulate(project / "Dockerfile", project, image_root, stack["docker"]["workdir"], host_build_env())
+
+    for path in [image.root, *image.root.rglob("*")]:
+        os.chown(path, 0, 0, follow_symlinks=False)
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & ~0o222)
+    security = spec["securityContext"]
+    uid, gid, group = security["runAsUser"], security["runAsGroup"], security["fsGroup"]
+    volumes = {}
+    for mount in container["volumeMounts"]:
+        # A volume the kubelet gives the fsGroup: group-owned, group-writable, setgid.
+        volume = image_root.parent / f"{image_root.name}-{mount['name']}"
+        volume.mkdir(mode=0o2770)
+        os.chown(volume, 0, group)
+        volume.chmod(0o2770)
+        volumes[mount["mountPath"]] = volume
+    workdir = stack["docker"]["workdir"]
+    mounted_in_workdir = {path: volume for path, volume in volumes.items() if path.startswith(workdir + "/")}
+    for path, volume in mounted_in_workdir.items():
+        target = image.root / path.lstrip("/")
+        shutil.rmtree(target, ignore_errors=True)
+        target.parent.chmod(target.parent.stat().st_mode | 0o200)
+        target.symlink_to(volume)
+        target.parent.chmod(target.parent.stat().st_mode & ~0o222)
+
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    env = {
+        **image.env,
+        **{key: str(value) for key, value in settings.items()},
+        **{entry["name"]: secrets.token_urlsafe(48) for entry in container.get("env", [])},
+        CONTRACT["env"]["host"]: "127.0.0.1",  # tests keep servers on loopback
+        "TMPDIR": str(volumes["/tmp"]),
+    }
+    command = [
+        require("setpriv"),
+        f"--reuid={uid}",
+        f"--regid={gid}",
+        f"--groups={group}",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        *image.cmd,
+    ]
+    try:
+        with fixed_ports(*ports.values()):
+            log = image_root.parent / f"{image_root.name}-service.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(
+                    command,
+                    cwd=image.workdir,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            try:
+                startup = container["startupProbe"]
+                base = f"http://127.0.0.1:{ports[startup['httpGet']['port']]}"
+                deadline = time.monotonic() + startup["periodSeconds"] * startup["failureThreshold"]
+                started = False
+                while time.monotonic() < deadline and process.poll() is None and not started:
+                    try:
+                        started = httpx.get(base + startup["httpGet"]["path"]).status_code == 200
+                    except httpx.TransportError:
+                        time.sleep(0.5)
+                assert started, f"the startup probe never passed:\n{log.read_text()[-4000:]}"
+                for probe in ("livenessProbe", "readinessProbe"):
+                    get = container[probe]["httpGet"]
+                    answer = httpx.get(f"http://127.0.0.1:{ports[get['port']]}{get['path']}")
+                    assert answer.status_code == 200, f"{probe}: {answer.text}\n{log.read_text()[-4000:]}"
+                annotations = pod["metadata"]["annotations"]
+                scraped = httpx.get(
+                    f"http://127.0.0.1:{annotations['prometheus.io/port']}{annotations['prometheus.io/path']}"
+                )
+                assert CONTRACT["metric_requests"] in scraped.text
+                for path in mounted_in_workdir:
+                    assert any(volumes[path].iterdir()), f"the service wrote nothing to its volume at {path}"
+
+                process.send_signal(signal.SIGTERM)
+                grace = spec["terminationGracePeriodSeconds"]
+                assert process.wait(timeout=grace) == 0, log.read_text()[-4000:]
+            finally:
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+    finally:
+        for volume in volumes.values():
+            shutil.rmtree(volume, ignore_errors=True)
+        for path in [image.root, *image.root.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o200)
