@@ -126,6 +126,11 @@ def test_kubernetes_is_offered_with_every_language(tmp_path, language):
     assert "kubernetes: true" in (tmp_path / "out" / ".copier-answers.yml").read_text()
 
 
+def test_kubernetes_refuses_a_slug_longer_than_a_dns_label(tmp_path):
+    _rejects(tmp_path, "at most 63 characters", project_slug="s" + "-x" * 31 + "y", kubernetes=True)
+    _copy(tmp_path, project_slug="s" + "-x" * 31 + "y")  # the slug itself is fine without Kubernetes
+
+
 @pytest.mark.parametrize("language", ENABLED_LANGUAGES)
 def test_nginx_is_offered_with_every_language(tmp_path, language):
     _copy(tmp_path, language=language, nginx=True)
