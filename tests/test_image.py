@@ -9,6 +9,7 @@ STOPSIGNAL) must stop it cleanly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -41,6 +43,21 @@ def image_root():
     root.chmod(0o755)
     yield root
     shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _started(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """The image's process, its output in `log`; killed with its children if the test leaves it running."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 # Every language on the defaults, and each other API style a language implements (its listeners and
@@ -87,52 +104,39 @@ def test_image_built_from_the_dockerfile_serves_the_contract_probes(render, lang
         CONTRACT["env"]["host"]: "127.0.0.1",  # tests keep servers on loopback
         CONTRACT["env"]["jwt_secret"]: secrets.token_urlsafe(48),
     }
-    with fixed_ports(int(port), *map(int, extra_ports)):
-        log = image.root / "service.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                image.command(image.cmd),
+    log = image.root / "service.log"
+    with (
+        fixed_ports(int(port), *map(int, extra_ports)),
+        _started(image.command(image.cmd), image.workdir, env, log) as process,
+    ):
+        deadline = time.monotonic() + 60
+        healthy = False
+        while time.monotonic() < deadline and process.poll() is None:
+            check = subprocess.run(
+                image.command(image.healthcheck),
                 cwd=image.workdir,
                 env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+                capture_output=True,
+                check=False,
             )
-        try:
-            deadline = time.monotonic() + 60
-            healthy = False
-            while time.monotonic() < deadline and process.poll() is None:
-                check = subprocess.run(
-                    image.command(image.healthcheck),
-                    cwd=image.workdir,
-                    env=env,
-                    capture_output=True,
-                    check=False,
-                )
-                if check.returncode == 0:
-                    healthy = True
-                    break
-                time.sleep(0.5)
-            assert healthy, f"the image's HEALTHCHECK never passed:\n{log.read_text()[-4000:]}"
-            base = f"http://127.0.0.1:{port}"
-            assert httpx.get(base + CONTRACT["health_path"]).status_code == 200
-            ready = httpx.get(base + CONTRACT["readiness_path"])
-            assert ready.status_code == 200, (
-                f"readiness in the image: {ready.text}\n{log.read_text()[-4000:]}"
-            )
-            assert CONTRACT["metric_requests"] in httpx.get(base + CONTRACT["metrics_path"]).text
-            if api_style == "grpc":  # the code generated in the build stage serves in the runtime stage
-                with grpc.insecure_channel(f"127.0.0.1:{image.env[CONTRACT['env']['grpc_port']]}") as channel:
-                    health = health_pb2_grpc.HealthStub(channel)
-                    response = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
-                assert response.status == health_pb2.HealthCheckResponse.SERVING
+            if check.returncode == 0:
+                healthy = True
+                break
+            time.sleep(0.5)
+        assert healthy, f"the image's HEALTHCHECK never passed:\n{log.read_text()[-4000:]}"
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(base + CONTRACT["health_path"]).status_code == 200
+        ready = httpx.get(base + CONTRACT["readiness_path"])
+        assert ready.status_code == 200, f"readiness in the image: {ready.text}\n{log.read_text()[-4000:]}"
+        assert CONTRACT["metric_requests"] in httpx.get(base + CONTRACT["metrics_path"]).text
+        if api_style == "grpc":  # the code generated in the build stage serves in the runtime stage
+            with grpc.insecure_channel(f"127.0.0.1:{image.env[CONTRACT['env']['grpc_port']]}") as channel:
+                health = health_pb2_grpc.HealthStub(channel)
+                response = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+            assert response.status == health_pb2.HealthCheckResponse.SERVING
 
-            process.send_signal(getattr(signal, image.stopsignal))
-            assert process.wait(timeout=CONTRACT["shutdown_grace_seconds"]) == 0, log.read_text()[-4000:]
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        process.send_signal(getattr(signal, image.stopsignal))
+        assert process.wait(timeout=CONTRACT["shutdown_grace_seconds"]) == 0, log.read_text()[-4000:]
 
 
 @pytest.mark.parametrize("language", ENABLED_LANGUAGES)
@@ -195,48 +199,36 @@ def test_image_runs_under_the_kubernetes_pod_spec(render, language, image_root):
         "--no-new-privs",
         *image.cmd,
     ]
+    log = image_root.parent / f"{image_root.name}-service.log"
     try:
-        with fixed_ports(*ports.values()):
-            log = image_root.parent / f"{image_root.name}-service.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    command,
-                    cwd=image.workdir,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            try:
-                startup = container["startupProbe"]
-                base = f"http://127.0.0.1:{ports[startup['httpGet']['port']]}"
-                deadline = time.monotonic() + startup["periodSeconds"] * startup["failureThreshold"]
-                started = False
-                while time.monotonic() < deadline and process.poll() is None and not started:
-                    try:
-                        started = httpx.get(base + startup["httpGet"]["path"]).status_code == 200
-                    except httpx.TransportError:
-                        time.sleep(0.5)
-                assert started, f"the startup probe never passed:\n{log.read_text()[-4000:]}"
-                for probe in ("livenessProbe", "readinessProbe"):
-                    get = container[probe]["httpGet"]
-                    answer = httpx.get(f"http://127.0.0.1:{ports[get['port']]}{get['path']}")
-                    assert answer.status_code == 200, f"{probe}: {answer.text}\n{log.read_text()[-4000:]}"
-                annotations = pod["metadata"]["annotations"]
-                scraped = httpx.get(
-                    f"http://127.0.0.1:{annotations['prometheus.io/port']}{annotations['prometheus.io/path']}"
-                )
-                assert CONTRACT["metric_requests"] in scraped.text
-                for path in mounted_in_workdir:
-                    assert any(volumes[path].iterdir()), f"the service wrote nothing to its volume at {path}"
+        with fixed_ports(*ports.values()), _started(command, image.workdir, env, log) as process:
+            startup = container["startupProbe"]
+            base = f"http://127.0.0.1:{ports[startup['httpGet']['port']]}"
+            deadline = time.monotonic() + startup["periodSeconds"] * startup["failureThreshold"]
+            started = False
+            while time.monotonic() < deadline and process.poll() is None and not started:
+                try:
+                    started = httpx.get(base + startup["httpGet"]["path"]).status_code == 200
+                except httpx.TransportError:
+                    started = False
+                if not started:
+                    time.sleep(0.5)
+            assert started, f"the startup probe never passed:\n{log.read_text()[-4000:]}"
+            for probe in ("livenessProbe", "readinessProbe"):
+                get = container[probe]["httpGet"]
+                answer = httpx.get(f"http://127.0.0.1:{ports[get['port']]}{get['path']}")
+                assert answer.status_code == 200, f"{probe}: {answer.text}\n{log.read_text()[-4000:]}"
+            annotations = pod["metadata"]["annotations"]
+            scraped = httpx.get(
+                f"http://127.0.0.1:{annotations['prometheus.io/port']}{annotations['prometheus.io/path']}"
+            )
+            assert CONTRACT["metric_requests"] in scraped.text
+            for path in mounted_in_workdir:
+                assert any(volumes[path].iterdir()), f"the service wrote nothing to its volume at {path}"
 
-                process.send_signal(signal.SIGTERM)
-                grace = spec["terminationGracePeriodSeconds"]
-                assert process.wait(timeout=grace) == 0, log.read_text()[-4000:]
-            finally:
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+            process.send_signal(signal.SIGTERM)
+            grace = spec["terminationGracePeriodSeconds"]
+            assert process.wait(timeout=grace) == 0, log.read_text()[-4000:]
     finally:
         for volume in volumes.values():
             shutil.rmtree(volume, ignore_errors=True)
