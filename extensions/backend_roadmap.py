@@ -30,7 +30,7 @@ naming = _load_sibling("naming")
 
 class StackFacts(ContextHook):
     """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `cloud_facts`,
-    `options`, `proxy` and the contract to the context.
+    `options`, `proxy`, `deploy_secrets` and the contract to the context.
 
     Copier also renders defaults and validators before every question is
     answered, so each lookup falls back to the defaults rather than failing.
@@ -57,6 +57,7 @@ class StackFacts(ContextHook):
         context["auth_facts"] = {"key": auth, **stacks.AUTHS.get(auth, {})}
         cloud = context.get("cloud") or "aws"
         context["cloud_facts"] = {"key": cloud, **stacks.CLOUDS.get(cloud, {})}
+        context["deploy_secrets"] = stacks.deploy_secrets(auth, database, cache)
         context["contract"] = stacks.CONTRACT
         context["proxy"] = stacks.PROXY
         resource = naming.snake(context.get("resource") or "note")

@@ -613,6 +613,16 @@ def unsupported_reason(value: str, language: str, question: str = "database") ->
     return ""
 
 
+def deploy_secrets(auth: str, database: str, cache: str) -> list[str]:
+    """The contract env keys a deployment passes as secrets: the auth method's own, and the URLs of
+    the database and cache servers, which carry their credentials."""
+    return (
+        list(AUTHS[auth]["secrets"])
+        + (["database_url"] if DATABASES[database]["server"] else [])
+        + (["cache_url"] if CACHES[cache].get("image") else [])
+    )
+
+
 def _fill(value, names: dict[str, str]):
     """Replace `{package}` and `{slug}` in every string of a facts value (nested lists and dicts too)."""
     if isinstance(value, str):

@@ -321,6 +321,24 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         ),
     ),
     (
+        "Kubernetes manifests (`kubernetes` toggle): kustomize Deployment with the contract's probes, the image's user, read-only root, no capabilities, RuntimeDefault seccomp, no service account token; Service, Ingress, ConfigMap and the Secret the README creates; an autoscaler and disruption budget with a server database, one replica on a volume with SQLite; Prometheus annotations; kustomize builds them, and what it builds is valid against the pinned Kubernetes schemas in strict mode; the image serves the probes and metrics under the pod's user, read-only filesystem and env",
+        each_language(
+            r"^tests/test_questions\.py::test_kubernetes_is_offered_with_every_language\[{lang}\]",
+            STATIC + r"test_kubernetes_manifests_match_the_schemas\[{lang}-[^\]]*kubernetes[^\]]*\]",
+            STATIC + r"test_kubernetes_schema_check_catches_a_broken_manifest",
+            STATIC + r"test_kustomize_build_catches_a_listed_manifest_that_is_missing",
+            r"^tests/test_image\.py::test_image_runs_under_the_kubernetes_pod_spec\[{lang}\]",
+            r"^tests/test_update\.py::test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits\[{lang}-kubernetes-True\]",
+        ),
+    ),
+    (
+        "Kubernetes wiring: container, Service and Ingress ports, probe paths, metrics annotations, the env (compose's plus production's, secrets from the Secret the README creates), the user and the writable paths agree with the facts, compose, Prometheus, CI's image and the Dockerfile",
+        each_language(
+            r"^tests/test_wiring\.py::test_wiring\[kubernetes-{lang}-[^\]]*kubernetes[^\]]*\]",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[kubernetes",
+        ),
+    ),
+    (
         "Real Prometheus scrapes the service; every alert and dashboard query evaluates on real series",
         each_language(r"^tests/test_prometheus_live\.py::.*\[{lang}\]"),
     ),

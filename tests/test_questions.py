@@ -119,9 +119,16 @@ def test_disabled_choice_is_refused_with_its_reason(tmp_path, question, value, r
     _rejects(tmp_path, expected, **{question: value})
 
 
-@pytest.mark.parametrize("toggle", ["kubernetes"])
-def test_unimplemented_toggle_is_refused(tmp_path, toggle):
-    _rejects(tmp_path, "not implemented yet", **{toggle: True})
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_kubernetes_is_offered_with_every_language(tmp_path, language):
+    _copy(tmp_path, language=language, kubernetes=True)
+    assert (tmp_path / "out" / "deploy" / "kubernetes" / "kustomization.yaml").is_file()
+    assert "kubernetes: true" in (tmp_path / "out" / ".copier-answers.yml").read_text()
+
+
+def test_kubernetes_refuses_a_slug_longer_than_a_dns_label(tmp_path):
+    _rejects(tmp_path, "at most 63 characters", project_slug="s" + "-x" * 31 + "y", kubernetes=True)
+    _copy(tmp_path, project_slug="s" + "-x" * 31 + "y")  # the slug itself is fine without Kubernetes
 
 
 @pytest.mark.parametrize("language", ENABLED_LANGUAGES)

@@ -4,7 +4,8 @@ For every enabled language, alone and with each server database, and without Gra
 rules and runs the alert unit tests; hadolint lints the Dockerfile; actionlint and zizmor the
 workflow; the Dependabot config matches its schema; the compose file validates against the compose-spec schema; Terraform is
 `fmt`-clean, parses as HCL and fails no checkov check (each skip in the files gives its reason), or is absent with
-cloud=none. Missing tools fail with an install hint, never skip.
+cloud=none; kustomize builds the Kubernetes manifests (kubernetes=true), and what it builds matches the
+schemas of a pinned Kubernetes version, strictly. Missing tools fail with an install hint, never skip.
 """
 
 from __future__ import annotations
@@ -171,6 +172,85 @@ def test_compose_file_matches_the_compose_spec(project, compose_schema):
     validator = jsonschema.Draft7Validator(compose_schema)
     errors = sorted(validator.iter_errors(compose), key=lambda error: list(error.absolute_path))
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+
+
+# The oldest Kubernetes minor still in upstream support when the manifests were written; the schemas
+# ship with kubernetes-validate, so the check runs offline.
+KUBERNETES_VERSION = "1.33.0"
+# What `kubectl apply -k` runs (kubectl embeds kustomize), built from the Go module proxy like the
+# compose-spec schema.
+KUSTOMIZE_GO_MODULE = "sigs.k8s.io/kustomize/kustomize/v5@v5.7.1"
+
+
+def _kubernetes_validate(documents: list[dict]) -> None:
+    """Every resource against the pinned version's schema, unknown fields rejected."""
+    from kubernetes_validate import validate
+
+    for document in documents:
+        validate(document, KUBERNETES_VERSION, strict=True)
+
+
+def test_kubernetes_manifests_match_the_schemas(project):
+    """What `kubectl apply -k` would send: kustomize's build of the directory, resource by resource."""
+    directory = project / "deploy/kubernetes"
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    if not answers["kubernetes"]:
+        assert not directory.exists(), "no Kubernetes manifests without the toggle"
+        return
+    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text(encoding="utf-8"))
+    built = _run(
+        [require("go"), "run", KUSTOMIZE_GO_MODULE, "build", str(directory)], cwd=Path(__file__).parent
+    )
+    resources = list(yaml.safe_load_all(built.stdout))
+    assert len(resources) == len(kustomization["resources"]), "one resource per listed manifest"
+    _kubernetes_validate(resources)
+    for resource in resources:
+        if resource["kind"] != "Namespace":
+            assert resource["metadata"]["namespace"] == kustomization["namespace"], resource["metadata"]
+    (image,) = kustomization["images"]
+    (deployment,) = [resource for resource in resources if resource["kind"] == "Deployment"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == f"{image['name']}:{image['newTag']}", "kustomize sets the image's tag"
+
+
+def test_kustomize_build_catches_a_listed_manifest_that_is_missing(tmp_path, render):
+    """The build above can fail: kustomize refuses a resource it cannot read."""
+    directory = tmp_path / "kubernetes"
+    shutil.copytree(render(kubernetes=True) / "deploy/kubernetes", directory)
+    kustomization = directory / "kustomization.yaml"
+    text = kustomization.read_text(encoding="utf-8")
+    assert "  - ingress.yaml\n" in text
+    kustomization.write_text(text.replace("  - ingress.yaml\n", "  - ingress.yaml\n  - secret.yaml\n"))
+    result = subprocess.run(
+        [require("go"), "run", KUSTOMIZE_GO_MODULE, "build", str(directory)],
+        cwd=Path(__file__).parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0 and "secret.yaml" in result.stderr, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("deployment.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFileSystem: true"),
+        ("deployment.yaml", "containerPort: 8000", 'containerPort: "8000"'),
+        ("service.yaml", "      port: 8000\n", ""),
+    ],
+    ids=["unknown field", "wrong type", "missing required field"],
+)
+def test_kubernetes_schema_check_catches_a_broken_manifest(render, name, old, new):
+    """The schema check above can fail."""
+    from kubernetes_validate import ValidationError
+
+    project = render(kubernetes=True)
+    text = (project / "deploy/kubernetes" / name).read_text(encoding="utf-8")
+    assert old in text
+    _kubernetes_validate([yaml.safe_load(text)])
+    with pytest.raises(ValidationError):
+        _kubernetes_validate([yaml.safe_load(text.replace(old, new, 1))])
 
 
 def _terraform(project: Path) -> Path | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import posixpath
 import re
 import shlex
 import shutil
@@ -830,12 +831,12 @@ CLOUD_WORDS = re.compile(
 )
 
 
-def deploy_commands(readme: str) -> list[list[str]]:
-    """The commands of the shell block in the README's `## Deploy` section, each split into words."""
-    assert "\n## Deploy\n" in readme, "the README has a Deploy section"
-    section = readme.split("\n## Deploy\n", 1)[1].split("\n## ", 1)[0]
+def deploy_commands(readme: str, heading: str = "Deploy") -> list[list[str]]:
+    """The commands of the shell block in the README's `## <heading>` section, each split into words."""
+    assert f"\n## {heading}\n" in readme, f"the README has a {heading} section"
+    section = readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert block, "the Deploy section shows the commands"
+    assert block, f"the {heading} section shows the commands"
     lines = block.group(1).replace("\\\n", " ").splitlines()
     return [shlex.split(line) for line in lines if line.strip()]
 
@@ -884,6 +885,182 @@ def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: 
     assert curl == ["curl", "-fsS", f"http://localhost:{stack['port']}{CONTRACT['health_path']}"]
 
 
+KUBERNETES = "deploy/kubernetes"
+
+
+def kubernetes_manifests(project: Path) -> tuple[dict, dict[str, dict]]:
+    """The kustomization and its resources by kind; every manifest in the directory is listed in it."""
+    directory = project / KUBERNETES
+    kustomization = load_yaml(directory / "kustomization.yaml")
+    files = sorted(path.name for path in directory.glob("*.yaml") if path.name != "kustomization.yaml")
+    assert sorted(kustomization["resources"]) == files, "`kubectl apply -k` applies every manifest"
+    manifests = [load_yaml(directory / name) for name in kustomization["resources"]]
+    by_kind = {manifest["kind"]: manifest for manifest in manifests}
+    assert len(by_kind) == len(manifests), "one manifest per kind"
+    return kustomization, by_kind
+
+
+def readme_secret_keys(readme: str, namespace: str, name: str) -> set[str]:
+    """The keys of the Secret the README's Kubernetes section creates (none when it creates none)."""
+    commands = deploy_commands(readme, "Kubernetes")
+    assert ["kubectl", "apply", "-k", KUBERNETES] in commands, "the README applies the kustomization"
+    created = [words for words in commands if words[:2] == ["kubectl", "-n"] and "secret" in words]
+    if not created:
+        return set()
+    (words,) = created
+    assert words[2:7] == [namespace, "create", "secret", "generic", name], words
+    return {word.split("=", 2)[1] for word in words if word.startswith("--from-literal=")}
+
+
+def _port_number(reference, ports: dict[str, int]) -> int:
+    """A port given by name or number, as the number the container listens on."""
+    return ports[reference] if isinstance(reference, str) else reference
+
+
+def check_kubernetes(project: Path, answers: dict) -> None:
+    """kubernetes=true: the manifests run the image CI pushes as its Dockerfile user, locked down, with
+    the contract's probes and metrics on the stack's ports, and the env compose gives the app, its
+    secrets from the Secret the README creates; absent otherwise."""
+    stack, db, full = _facts(project, answers)
+    if not full["kubernetes"]:
+        assert not (project / KUBERNETES.split("/")[0]).exists(), "no Kubernetes manifests without the toggle"
+        return
+    kustomization, manifests = kubernetes_manifests(project)
+    expected = {"Namespace", "ConfigMap", "Deployment", "Service", "Ingress"} | (
+        {"HorizontalPodAutoscaler", "PodDisruptionBudget"} if db["server"] else {"PersistentVolumeClaim"}
+    )
+    assert set(manifests) == expected, f"manifests {sorted(manifests)}, expected {sorted(expected)}"
+    namespace = manifests["Namespace"]["metadata"]
+    assert kustomization["namespace"] == namespace["name"]
+    assert namespace["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+    deployment = manifests["Deployment"]
+    pod = deployment["spec"]["template"]
+    spec = pod["spec"]
+    (container,) = spec["containers"]
+    labels = pod["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+
+    steps = load_yaml(project / ".github/workflows/ci.yml")["jobs"]["image"]["steps"]
+    (push,) = [step for step in steps if step.get("with", {}).get("push") is True]
+    pushed = {tag.rsplit(":", 1)[0] for tag in push["with"]["tags"].strip().splitlines()}
+    assert container["image"] in pushed, f"the Deployment runs {container['image']}, CI pushes {pushed}"
+    (image,) = kustomization["images"]
+    assert image["name"] == container["image"] and image["newTag"], "kustomize sets the tag"
+
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    listens = {"http": stack["port"], **{extra["name"]: extra["port"] for extra in stack["extra_ports"]}}
+    assert ports == listens, f"container ports {ports}, the service listens on {listens}"
+    for probe, path in (
+        ("startupProbe", CONTRACT["health_path"]),
+        ("livenessProbe", CONTRACT["health_path"]),
+        ("readinessProbe", CONTRACT["readiness_path"]),
+    ):
+        get = container[probe]["httpGet"]
+        assert (get["path"], _port_number(get["port"], ports)) == (path, stack["port"]), f"{probe}: {get}"
+
+    service = manifests["Service"]
+    assert service["spec"]["type"] == "ClusterIP" and service["spec"]["selector"].items() <= labels.items()
+    service_ports = {port["name"]: port for port in service["spec"]["ports"]}
+    assert set(service_ports) == set(ports), "the Service exposes every container port"
+    for name, port in service_ports.items():
+        assert port["port"] == _port_number(port["targetPort"], ports) == ports[name], f"Service port {name}"
+    (rule,) = manifests["Ingress"]["spec"]["rules"]
+    (route,) = rule["http"]["paths"]
+    backend = route["backend"]["service"]
+    assert route["path"] == "/" and backend["name"] == service["metadata"]["name"]
+    by_number = {port["port"]: name for name, port in service_ports.items()}
+    assert backend["port"].get("name", by_number.get(backend["port"].get("number"))) == "http", (
+        "the Ingress routes to the Service's HTTP port"
+    )
+
+    config = manifests["ConfigMap"]
+    (source,) = container["envFrom"]
+    assert source["configMapRef"]["name"] == config["metadata"]["name"]
+    settings = config["data"]
+    refs = {entry["name"]: entry["valueFrom"]["secretKeyRef"] for entry in container.get("env", [])}
+    assert not set(settings) & set(refs), "no setting is both config and secret"
+    compose_env = set(load_yaml(project / "compose.yaml")["services"]["app"]["environment"])
+    assert set(settings) | set(refs) == compose_env | production_env(full), (
+        "the pods get the env compose gives the app, and what production needs"
+    )
+    secret_env = (
+        auth_secrets(full)
+        | ({CONTRACT["env"]["database_url"]} if db["server"] else set())
+        | ({CONTRACT["env"]["cache_url"]} if CACHES[full["cache"]].get("image") else set())
+    )
+    assert set(refs) == secret_env, (
+        "the auth secrets and the servers' URLs (credentials) come from the Secret"
+    )
+    assert settings[CONTRACT["env"]["app_env"]] == "production"
+    assert settings[CONTRACT["env"]["port"]] == str(stack["port"])
+    for extra in stack["extra_ports"]:
+        assert settings[extra["env"]] == str(extra["port"])
+    secret_names = {ref["name"] for ref in refs.values()}
+    assert len(secret_names) <= 1, "one Secret"
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    documented = readme_secret_keys(readme, namespace["name"], next(iter(secret_names), ""))
+    assert {ref["key"] for ref in refs.values()} == documented, "the README creates every key the pods read"
+
+    annotations = pod["metadata"]["annotations"]
+    (job,) = load_yaml(project / "monitoring/prometheus/prometheus.yml")["scrape_configs"]
+    assert annotations["prometheus.io/scrape"] == "true", "Prometheus' pod discovery scrapes the pods"
+    assert annotations["prometheus.io/path"] == job["metrics_path"] == CONTRACT["metrics_path"], (
+        "scraped on the metrics path compose's Prometheus scrapes"
+    )
+    assert int(annotations["prometheus.io/port"]) == ports["http"], "scraped on the port serving metrics"
+
+    final = dockerfile_stages(project / "Dockerfile")[-1]
+    (user,) = [args for keyword, args in final["instructions"] if keyword == "USER"]
+    uid, gid = (int(part) for part in user.split(":"))
+    security = spec["securityContext"]
+    assert (security["runAsUser"], security["runAsGroup"], security["fsGroup"]) == (uid, gid, gid), (
+        "the pod runs as the image's user, and its volumes are that group's"
+    )
+    assert security["runAsNonRoot"] is True and security["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert spec["automountServiceAccountToken"] is False
+    locked = container["securityContext"]
+    assert locked["readOnlyRootFilesystem"] is True, "nothing outside the volumes is writable"
+    assert locked["allowPrivilegeEscalation"] is False and locked["capabilities"] == {"drop": ["ALL"]}
+    for kind in ("requests", "limits"):
+        assert {"cpu", "memory"} <= set(container["resources"][kind]), f"{kind} for cpu and memory"
+
+    # What the service writes: temporary files, and SQLite's directory (its URL is relative to the workdir).
+    writes = {"/tmp"}
+    if not db["server"]:
+        relative = urlsplit(settings[CONTRACT["env"]["database_url"]]).path.lstrip("/")
+        writes.add(
+            posixpath.dirname(posixpath.normpath(posixpath.join(stack["docker"]["workdir"], relative)))
+        )
+    mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+    assert set(mounts) == writes, f"writable mounts {sorted(mounts)}, the service writes {sorted(writes)}"
+    volumes = {volume["name"]: volume for volume in spec["volumes"]}
+    assert "emptyDir" in volumes[mounts["/tmp"]]
+    if db["server"]:
+        assert "replicas" not in deployment["spec"], "the autoscaler owns the replica count"
+        autoscaler = manifests["HorizontalPodAutoscaler"]["spec"]
+        target = autoscaler["scaleTargetRef"]
+        assert (target["kind"], target["name"]) == ("Deployment", deployment["metadata"]["name"])
+        assert autoscaler["minReplicas"] >= 2
+        assert [metric["resource"]["name"] for metric in autoscaler["metrics"]] == ["cpu"]
+        budget = manifests["PodDisruptionBudget"]["spec"]
+        assert budget["selector"]["matchLabels"].items() <= labels.items()
+        assert budget["minAvailable"] < autoscaler["minReplicas"], "a drain can evict a pod"
+    else:
+        (data,) = writes - {"/tmp"}
+        claim = manifests["PersistentVolumeClaim"]
+        assert volumes[mounts[data]]["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+        assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+        assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate", (
+            "one SQLite writer: one replica, never two at once"
+        )
+
+    pause = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+    assert spec["terminationGracePeriodSeconds"] > pause + CONTRACT["shutdown_grace_seconds"], (
+        "the pod is killed only after the preStop pause and the service's own shutdown grace"
+    )
+
+
 CHECKS = {
     "dockerfile": check_dockerfile,
     "compose": check_compose,
@@ -895,6 +1072,7 @@ CHECKS = {
     "dependabot": check_dependabot,
     "makefile": check_makefile,
     "docs": check_docs,
+    "kubernetes": check_kubernetes,
 }
 
 
@@ -913,6 +1091,8 @@ PROXY = stacks.PROXY
 _NGINX = {"nginx": True}
 _GRPC_PORT = CONTRACT["grpc"]["port"]
 _NO_CLOUD = {"cloud": "none"}
+_K8S = {"kubernetes": True}
+_K8S_DEPLOYMENT = f"{KUBERNETES}/deployment.yaml"
 
 MUTATIONS = {
     "dependabot terraform directory": (
@@ -1290,6 +1470,127 @@ MUTATIONS = {
         "nginx/nginx.conf",
         "proxy_set_header X-Request-ID $request_id_out;",
         "proxy_set_header X-Request-ID $request_id;",
+    ),
+    "kubernetes manifests without the toggle": (
+        "kubernetes",
+        {},
+        f"{KUBERNETES}/service.yaml",
+        None,
+        "kind: Service\n",
+    ),
+    "kubernetes readiness probe path": (
+        "kubernetes",
+        _K8S,
+        _K8S_DEPLOYMENT,
+        f"path: {CONTRACT['readiness_path']}",
+        f"path: {CONTRACT['health_path']}",
+    ),
+    "kubernetes container port": (
+        "kubernetes",
+        _K8S,
+        _K8S_DEPLOYMENT,
+        f"containerPort: {_DEFAULT_PORT}",
+        f"containerPort: {_GO_PORT}",
+    ),
+    "kubernetes metrics path annotation": (
+        "kubernetes",
+        _K8S,
+        _K8S_DEPLOYMENT,
+        f"prometheus.io/path: {CONTRACT['metrics_path']}",
+        "prometheus.io/path: /stats",
+    ),
+    "kubernetes metrics port annotation": (
+        "kubernetes",
+        {**_K8S, "api_style": "grpc"},
+        _K8S_DEPLOYMENT,
+        f'prometheus.io/port: "{_DEFAULT_PORT}"',
+        f'prometheus.io/port: "{_GRPC_PORT}"',
+    ),
+    "kubernetes runAsUser": ("kubernetes", _K8S, _K8S_DEPLOYMENT, "runAsUser: 10001", "runAsUser: 1000"),
+    "kubernetes runAsUser go": (
+        "kubernetes",
+        {**_K8S, "language": "go"},
+        _K8S_DEPLOYMENT,
+        "runAsUser: 65532",
+        "runAsUser: 10001",
+    ),
+    "kubernetes writable root filesystem": (
+        "kubernetes",
+        _K8S,
+        _K8S_DEPLOYMENT,
+        "readOnlyRootFilesystem: true",
+        "readOnlyRootFilesystem: false",
+    ),
+    "kubernetes sqlite directory not on a volume": (
+        "kubernetes",
+        {**_K8S, "language": "go"},
+        _K8S_DEPLOYMENT,
+        "mountPath: /app/data",
+        "mountPath: /data",
+    ),
+    "kubernetes missing env": ("kubernetes", _K8S, f"{KUBERNETES}/configmap.yaml", "  LOG_LEVEL: info\n", ""),
+    "kubernetes anonymous writes opt-in missing": (
+        "kubernetes",
+        {**_K8S, "auth": "none"},
+        f"{KUBERNETES}/configmap.yaml",
+        '  ALLOW_ANONYMOUS_WRITES: "true"\n',
+        "",
+    ),
+    "kubernetes secret in the config map": (
+        "kubernetes",
+        _K8S,
+        f"{KUBERNETES}/configmap.yaml",
+        "  LOG_LEVEL: info\n",
+        "  LOG_LEVEL: info\n  JWT_SECRET: dev-only\n",
+    ),
+    "kubernetes secret key the README does not create": (
+        "kubernetes",
+        {**_K8S, "database": "postgresql"},
+        "README.md",
+        '--from-literal=DATABASE_URL="$DATABASE_URL"',
+        '--from-literal=DATABASE_URI="$DATABASE_URL"',
+    ),
+    "kubernetes grpc service port": (
+        "kubernetes",
+        {**_K8S, "api_style": "grpc"},
+        f"{KUBERNETES}/service.yaml",
+        "targetPort: grpc",
+        "targetPort: http",
+    ),
+    "kubernetes ingress backend port": (
+        "kubernetes",
+        {**_K8S, "api_style": "grpc"},
+        f"{KUBERNETES}/ingress.yaml",
+        "name: http",
+        "name: grpc",
+    ),
+    "kubernetes image CI does not push": (
+        "kubernetes",
+        _K8S,
+        _K8S_DEPLOYMENT,
+        "image: ghcr.io/",
+        "image: docker.io/",
+    ),
+    "kubernetes grace shorter than the shutdown": (
+        "kubernetes",
+        {**_K8S, "database": "postgresql"},
+        _K8S_DEPLOYMENT,
+        f"terminationGracePeriodSeconds: {CONTRACT['shutdown_grace_seconds'] + 10}",
+        f"terminationGracePeriodSeconds: {CONTRACT['shutdown_grace_seconds']}",
+    ),
+    "kubernetes manifest left out of the kustomization": (
+        "kubernetes",
+        _K8S,
+        f"{KUBERNETES}/kustomization.yaml",
+        "  - ingress.yaml\n",
+        "",
+    ),
+    "kubernetes replica count beside the autoscaler": (
+        "kubernetes",
+        {**_K8S, "database": "postgresql"},
+        _K8S_DEPLOYMENT,
+        "  strategy:\n",
+        "  replicas: 2\n  strategy:\n",
     ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),

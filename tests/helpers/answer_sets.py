@@ -2,7 +2,8 @@
 with each server database, with each other cache, API style and auth method it implements
 (on SQLite, and the caches and auth methods with a server database too: compose and CI then run
 two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults
-(nginx also with gRPC, whose port stays beside nginx). All of those keep the default cloud;
+(nginx also with gRPC, whose port stays beside nginx; kubernetes also with a server database, gRPC,
+auth none and a cache). All of those keep the default cloud;
 cloud=none goes with each of those answers at least once, so every pair of a cloud with another
 answer is rendered and checked."""
 
@@ -41,6 +42,22 @@ for _language in ENABLED_LANGUAGES:
             "api_style": "grpc",
             "nginx": True,
         }
+    # Kubernetes manifests: SQLite's volume and single replica, a server database's autoscaler and
+    # secret URL, a cache's optional secret, gRPC's second port, the anonymous-writes opt-in.
+    _kubernetes = {"language": _language, "kubernetes": True}
+    ANSWER_SETS[f"{_language}-kubernetes"] = _kubernetes
+    if _servers:
+        ANSWER_SETS[f"{_language}-{_servers[0]}-kubernetes"] = {**_kubernetes, "database": _servers[0]}
+    for _question, _value in (("api_style", "grpc"), ("auth", "none")):
+        if _value in options_for(_language, _question):
+            ANSWER_SETS[f"{_language}-{_question}={_value}-kubernetes"] = {**_kubernetes, _question: _value}
+    _caches = [value for value in options_for(_language, "cache") if value != OPTION_DEFAULTS["cache"]]
+    if _caches and _servers:
+        ANSWER_SETS[f"{_language}-{_servers[0]}-cache={_caches[0]}-kubernetes"] = {
+            **_kubernetes,
+            "database": _servers[0],
+            "cache": _caches[0],
+        }
 ANSWER_SETS["no-grafana"] = {"grafana": False}
 
 
@@ -71,3 +88,9 @@ for _language in ENABLED_LANGUAGES:
         ANSWER_SETS[answer_set_id(_language, _answers)] = {"language": _language, **_answers}
     # The README's nginx section points at the deployment, which cloud=none replaces.
     ANSWER_SETS[f"{_language}-nginx-cloud=none"] = {"language": _language, "nginx": True, "cloud": "none"}
+    # Nor do the Kubernetes manifests, which must not speak of the cloud they are not on.
+    ANSWER_SETS[f"{_language}-kubernetes-cloud=none"] = {
+        "language": _language,
+        "kubernetes": True,
+        "cloud": "none",
+    }

@@ -14,7 +14,7 @@ INSTALL_HINTS = {
     "actionlint": "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12   (then add $(go env GOPATH)/bin to PATH; .ci/run installs it)",
     "uv": "pip install uv",
     "make": "apt-get install make",
-    "go": "install Go from https://go.dev/dl/ (needed to fetch the compose-spec schema module and to build FerretDB)",
+    "go": "install Go from https://go.dev/dl/ (needed to fetch the compose-spec schema module, to build FerretDB and kustomize)",
     "initdb": "apt-get install postgresql   (or put PostgreSQL's bin directory on PATH)",
     "pg_ctl": "apt-get install postgresql   (or put PostgreSQL's bin directory on PATH)",
     "mariadbd": "apt-get install mariadb-server   (Debian package; .ci/run installs it)",
