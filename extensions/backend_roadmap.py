@@ -29,7 +29,7 @@ naming = _load_sibling("naming")
 
 
 class StackFacts(ContextHook):
-    """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `cloud_facts`,
+    """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `cloud_facts`, `ci_facts`,
     `options`, `proxy` and the contract to the context.
 
     Copier also renders defaults and validators before every question is
@@ -57,11 +57,14 @@ class StackFacts(ContextHook):
         context["auth_facts"] = {"key": auth, **stacks.AUTHS.get(auth, {})}
         cloud = context.get("cloud") or "aws"
         context["cloud_facts"] = {"key": cloud, **stacks.CLOUDS.get(cloud, {})}
+        ci = context.get("ci") or "github"
+        context["ci_facts"] = {"key": ci, **stacks.CI_SYSTEMS.get(ci, {})}
         context["contract"] = stacks.CONTRACT
         context["proxy"] = stacks.PROXY
         resource = naming.snake(context.get("resource") or "note")
         context["soap"] = stacks.soap_contract(resource, naming.pluralize(resource))
         context["stacks"] = stacks.STACKS
+        context["ci_systems"] = stacks.CI_SYSTEMS
         context["databases"] = stacks.DATABASES
         context["current_year"] = datetime.date.today().year
 

@@ -106,6 +106,9 @@ PROXY = {
 
 _PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy>=2.0.36"]
 
+# One uv release for the image build and GitLab's CI jobs, so both resolve the lock alike.
+_UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
+
 STACKS = {
     "python": {
         "label": "Python",
@@ -115,6 +118,8 @@ STACKS = {
         "package_manager": "uv",
         # Dependabot's name for the package manager (.github/dependabot.yml).
         "dependabot_ecosystem": "uv",
+        # Renovate's manager of the manifest and lockfile (renovate.json, ci=gitlab).
+        "renovate_manager": "pep621",
         # What a learner installs to run `make run` and `make test` (shown in the generated README).
         "prerequisites": "Python 3.11+ and [uv](https://docs.astral.sh/uv/)",
         "port": 8000,
@@ -188,6 +193,14 @@ STACKS = {
         },
         # A line the test command prints only when tests really ran and passed.
         "test_summary": r"\b[1-9]\d* passed\b",
+        # GitLab CI (no setup actions there): the image the lint and test jobs run in, and what
+        # they cache between pipelines (inside the project directory, where GitLab's cache lives),
+        # keyed by the lockfile.
+        "gitlab_ci": {
+            "image": f"{_UV_IMAGE}-python3.13-bookworm-slim",
+            "variables": {"UV_CACHE_DIR": ".uv-cache", "UV_PYTHON_DOWNLOADS": "never"},
+            "cache_paths": [".uv-cache/"],
+        },
         "ci_setup": [
             {
                 "name": "Set up uv",
@@ -210,7 +223,7 @@ STACKS = {
                 "UV_PROJECT_ENVIRONMENT": "/app/.venv",
             },
             "build_steps": [
-                "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/",
+                f"COPY --from={_UV_IMAGE} /uv /uvx /bin/",
                 # Manifest and lockfile first: the dependency layer is cached until they change.
                 "COPY pyproject.toml uv.lock ./",
                 "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-project",
@@ -259,6 +272,7 @@ STACKS = {
         "framework": "net/http",
         "package_manager": "go modules",
         "dependabot_ecosystem": "gomod",
+        "renovate_manager": "gomod",
         "prerequisites": "[Go](https://go.dev/dl/) 1.26+",
         "port": 8080,
         "build_image": "golang:1.26.8-bookworm",
@@ -285,6 +299,11 @@ STACKS = {
             "tests": "internal",
         },
         "test_summary": r"^ok\s+\S+",
+        "gitlab_ci": {
+            "image": "golang:1.26.8-bookworm",
+            "variables": {"GOMODCACHE": "$CI_PROJECT_DIR/.go/pkg/mod", "GOTOOLCHAIN": "local"},
+            "cache_paths": [".go/pkg/mod/"],
+        },
         "ci_setup": [
             {
                 "name": "Set up Go",
@@ -576,6 +595,42 @@ CLOUDS = {
         "languages": list(STACKS),
         "terraform_dir": None,
     },
+}
+
+# The CI system that lints, tests and builds, and where it pushes the image (`{owner}`, `{slug}`).
+# `files`: what only this system's renders hold; `updater`: the bot that keeps dependencies current.
+CI_SYSTEMS = {
+    "github": {
+        "label": "GitHub Actions",
+        "enabled": True,
+        "files": [".github/workflows/ci.yml", ".github/dependabot.yml"],
+        "updater": "Dependabot",
+        "registry": "ghcr.io",
+        "image": "ghcr.io/{owner}/{slug}",
+    },
+    "gitlab": {
+        "label": "GitLab CI",
+        "enabled": True,
+        "files": [".gitlab-ci.yml", "renovate.json"],
+        "updater": "Renovate",
+        # GitLab's predefined variables: the project's own container registry.
+        "registry": "$CI_REGISTRY",
+        "image": "$CI_REGISTRY_IMAGE",
+        # Images of the jobs that are no language's: Buildah builds without a Docker daemon (and,
+        # unlike kaniko, understands RUN --mount); kaniko's debug variant (it has a shell) only
+        # copies the tested image into ECR with its built-in ECR credential helper; Terraform as
+        # on GitHub (1.9.8).
+        "images": {
+            "buildah": "quay.io/buildah/stable:v1.40.1",
+            "kaniko": "gcr.io/kaniko-project/executor:v1.23.2-debug",
+            "terraform": "hashicorp/terraform:1.9.8",
+        },
+        # The ID token the deploy jobs trade for AWS credentials (audience: the IAM OIDC provider's
+        # client id), and the issuer Terraform trusts by default.
+        "oidc_issuer": "https://gitlab.com",
+        "oidc_audience": "sts.amazonaws.com",
+    },
+    "jenkins": _planned("Jenkins", 5),
 }
 
 # Question name in copier.yml -> its table.
