@@ -607,6 +607,9 @@ CI_SYSTEMS = {
         "updater": "Dependabot",
         "registry": "ghcr.io",
         "image": "ghcr.io/{owner}/{slug}",
+        # Where others pull it from (`{owner}` lower case; the README's docker run).
+        "published_image": "ghcr.io/{owner}/{slug}",
+        "badge": "[![CI](https://github.com/{owner}/{slug}/actions/workflows/ci.yml/badge.svg)](https://github.com/{owner}/{slug}/actions/workflows/ci.yml)",
     },
     "gitlab": {
         "label": "GitLab CI",
@@ -616,6 +619,9 @@ CI_SYSTEMS = {
         # GitLab's predefined variables: the project's own container registry.
         "registry": "$CI_REGISTRY",
         "image": "$CI_REGISTRY_IMAGE",
+        # $CI_REGISTRY_IMAGE of a project on gitlab.com.
+        "published_image": "registry.gitlab.com/{owner}/{slug}",
+        "badge": "[![pipeline](https://gitlab.com/{owner}/{slug}/badges/main/pipeline.svg)](https://gitlab.com/{owner}/{slug}/-/pipelines)",
         # Images of the jobs that are no language's: Buildah builds without a Docker daemon (and,
         # unlike kaniko, understands RUN --mount); kaniko's debug variant (it has a shell) only
         # copies the tested image into ECR with its built-in ECR credential helper; Terraform as

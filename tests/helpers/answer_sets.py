@@ -71,3 +71,17 @@ for _language in ENABLED_LANGUAGES:
         ANSWER_SETS[answer_set_id(_language, _answers)] = {"language": _language, **_answers}
     # The README's nginx section points at the deployment, which cloud=none replaces.
     ANSWER_SETS[f"{_language}-nginx-cloud=none"] = {"language": _language, "nginx": True, "cloud": "none"}
+
+# ci=gitlab with what its pipeline has to wire: the services of a server database and a cache, the
+# generate step of gRPC, and without a cloud (no Terraform jobs, no OIDC roles).
+for _language in ENABLED_LANGUAGES:
+    _server = next(db for db in databases_for(_language) if DATABASES[db]["server"])
+    _gitlab = {"language": _language, "ci": "gitlab", "database": _server}
+    _caches = [value for value in options_for(_language, "cache") if value != "none"]
+    if _caches:
+        _gitlab["cache"] = _caches[0]
+    if "grpc" in options_for(_language, "api_style"):
+        _gitlab["api_style"] = "grpc"
+    ANSWER_SETS[answer_set_id(_language, _gitlab)] = _gitlab
+    _plain = {"language": _language, "ci": "gitlab", "cloud": "none"}
+    ANSWER_SETS[answer_set_id(_language, _plain)] = _plain
