@@ -194,8 +194,8 @@ STACKS = {
         # A line the test command prints only when tests really ran and passed.
         "test_summary": r"\b[1-9]\d* passed\b",
         # GitLab CI (no setup actions there): the image the lint and test jobs run in, and what
-        # they cache between pipelines (inside the project directory, where GitLab's cache lives),
-        # keyed by the lockfile.
+        # they cache between pipelines, keyed by the lockfile. GitLab caches only inside the
+        # project directory, so a cache path must be one the lint command skips (git-ignored).
         "gitlab_ci": {
             "image": f"{_UV_IMAGE}-python3.13-bookworm-slim",
             "variables": {"UV_CACHE_DIR": ".uv-cache", "UV_PYTHON_DOWNLOADS": "never"},
@@ -257,6 +257,8 @@ STACKS = {
             ".ruff_cache/",
             ".coverage",
             "dist/",
+            # uv's cache where GitLab CI keeps it (gitlab_ci.cache_paths); ruff skips what is ignored.
+            ".uv-cache/",
         ],
     },
     "typescript": {
@@ -299,10 +301,12 @@ STACKS = {
             "tests": "internal",
         },
         "test_summary": r"^ok\s+\S+",
+        # No module cache: inside the project it would be in the tree `gofmt -l .` lists, which
+        # reads every directory, ignored or hidden; `go mod download` takes seconds.
         "gitlab_ci": {
             "image": "golang:1.26.8-bookworm",
-            "variables": {"GOMODCACHE": "$CI_PROJECT_DIR/.go/pkg/mod", "GOTOOLCHAIN": "local"},
-            "cache_paths": [".go/pkg/mod/"],
+            "variables": {"GOTOOLCHAIN": "local"},
+            "cache_paths": [],
         },
         "ci_setup": [
             {

@@ -594,7 +594,7 @@ def password_reference(url: str) -> str:
 _SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
 
-def test_env(full: dict) -> set[str]:
+def ci_test_env(full: dict) -> set[str]:
     """The env names CI's test job sets, whatever the CI system: where the services are, the
     auth method's throwaway secret, and the test settings."""
     env = CONTRACT["env"]
@@ -660,7 +660,7 @@ def check_ci(project: Path, answers: dict) -> None:
             assert not [step for step in runs(job) if "protoc" in step], f"{job} generates nothing"
 
     env = jobs["test"].get("env", {})
-    assert set(env) == test_env(full)
+    assert set(env) == ci_test_env(full)
     compose_env = load_yaml(project / "compose.yaml")["services"]["app"]["environment"]
     jwt_secret = CONTRACT["env"]["jwt_secret"]
     assert (jwt_secret in env) == (jwt_secret in auth_secrets(full)), (
@@ -785,13 +785,17 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
         if generate:
             assert steps.index(generate) == 1 and len(steps) == 3, f"{name}: install, generate, then run"
     assert _script(jobs["lint"])[-1] == stack["commands"]["lint"]
+    ignored = (project / ".gitignore").read_text(encoding="utf-8").splitlines()
+    cached = jobs["lint"].get("cache", {}).get("paths", [])
+    assert cached == stack["gitlab_ci"]["cache_paths"]
+    assert all(path in ignored for path in cached), "the lint command skips the cache (git-ignored)"
     assert _script(jobs["test"])[-1] == stack["commands"]["test"]
 
     test = jobs["test"]
     env = {
         key: value for key, value in test["variables"].items() if key not in stack["gitlab_ci"]["variables"]
     }
-    assert set(env) == test_env(full), "the test job sets what GitHub's sets"
+    assert set(env) == ci_test_env(full), "the test job sets what GitHub's sets"
     services = {service["alias"]: service for service in test.get("services", [])}
     cache = CACHES[full["cache"]]
     assert set(services) == {
