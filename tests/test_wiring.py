@@ -979,6 +979,9 @@ def check_renovate(project: Path, answers: dict) -> None:
     assert set(managers) == {stack["renovate_manager"], "dockerfile", "docker-compose", "gitlabci"} | (
         {"terraform"} if has_terraform else set()
     )
+    assert {stack["paths"]["manifest"], stack["paths"]["lockfile"]} <= set(
+        RENOVATE_READS[stack["renovate_manager"]]
+    )
     for manager in managers:
         for name in RENOVATE_READS[manager]:
             assert (project / name).is_file(), f"Renovate's {manager} has no {name} to read"
