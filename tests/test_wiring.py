@@ -857,6 +857,17 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
                 f"{name} runs on the default branch only"
             )
     assert jobs["deploy"]["rules"][0].get("when") == "manual", "deploying waits for a person"
+    # The CI/CD variables the AWS jobs wait for are the ones the README tells the learner to set,
+    # from outputs the Terraform has.
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    waited = {name for job in aws for name in re.findall(r"\$([A-Z_]+)", jobs[job]["rules"][0]["if"])}
+    waited -= {"CI_COMMIT_BRANCH", "CI_DEFAULT_BRANCH"}
+    assert waited == {"AWS_PLAN_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "ECR_REPOSITORY_URL"}
+    assert all(f"`{name}`" in readme for name in waited), "the README names every variable to set"
+    outputs = load_terraform(project / directory)["output"]
+    for name in waited:
+        source = re.search(rf"`{name}`\s+from\s+`(\w+)`", readme)
+        assert source and source.group(1) in outputs, f"the README sets {name} from an output Terraform has"
     assert "when" not in jobs["release"]["rules"][0] and jobs["deploy"]["needs"] == ["release"]
     assert _script(jobs["deploy"])[-1] == "terraform apply -auto-approve"
     assert any(line.startswith("terraform plan ") for line in _script(jobs["plan"]))
@@ -1528,6 +1539,13 @@ MUTATIONS = {
         _GITLAB_CI,
         "    TF_IN_AUTOMATION:",
         "    AWS_SECRET_ACCESS_KEY: $AWS_KEY\n    TF_IN_AUTOMATION:",
+    ),
+    "gitlab readme variable from a missing output": (
+        "ci",
+        _GITLAB,
+        "README.md",
+        "from `ci_deploy_role_arn`",
+        "from `deploy_role_arn`",
     ),
     "gitlab no id token": (
         "ci",

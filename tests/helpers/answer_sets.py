@@ -4,7 +4,8 @@ with each server database, with each other cache, API style and auth method it i
 two services, and secrets and IAM depend on both), plus the optional-file toggles on the defaults
 (nginx also with gRPC, whose port stays beside nginx). All of those keep the default cloud;
 cloud=none goes with each of those answers at least once, so every pair of a cloud with another
-answer is rendered and checked."""
+answer is rendered and checked. ci=gitlab goes with each language on a server database (with a
+cache and gRPC where the language has them), and without a cloud."""
 
 from __future__ import annotations
 
