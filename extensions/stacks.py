@@ -601,7 +601,8 @@ CLOUDS = {
     },
 }
 
-# The CI system that lints, tests and builds, and where it pushes the image (`{owner}`, `{slug}`).
+# The CI system that lints, tests and builds, and where it pushes the image (`image`, as the CI
+# file names it; `{owner}` lower case and `{slug}` filled in).
 # `files`: what only this system's renders hold; `updater`: the bot that keeps dependencies current.
 CI_SYSTEMS = {
     "github": {
@@ -609,7 +610,6 @@ CI_SYSTEMS = {
         "enabled": True,
         "files": [".github/workflows/ci.yml", ".github/dependabot.yml"],
         "updater": "Dependabot",
-        "registry": "ghcr.io",
         "image": "ghcr.io/{owner}/{slug}",
         # Where others pull it from (`{owner}` lower case; the README's docker run).
         "published_image": "ghcr.io/{owner}/{slug}",
@@ -620,8 +620,7 @@ CI_SYSTEMS = {
         "enabled": True,
         "files": [".gitlab-ci.yml", "renovate.json"],
         "updater": "Renovate",
-        # GitLab's predefined variables: the project's own container registry.
-        "registry": "$CI_REGISTRY",
+        # GitLab's predefined variable: the project's own container registry.
         "image": "$CI_REGISTRY_IMAGE",
         # $CI_REGISTRY_IMAGE of a project on gitlab.com.
         "published_image": "registry.gitlab.com/{owner}/{slug}",
