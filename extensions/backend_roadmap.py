@@ -30,7 +30,7 @@ naming = _load_sibling("naming")
 
 class StackFacts(ContextHook):
     """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `cloud_facts`,
-    `options`, `proxy`, `deploy_secrets` and the contract to the context.
+    `ci_facts`, `options`, `proxy`, `deploy_secrets` and the contract to the context.
 
     Copier also renders defaults and validators before every question is
     answered, so each lookup falls back to the defaults rather than failing.
@@ -58,11 +58,20 @@ class StackFacts(ContextHook):
         cloud = context.get("cloud") or "aws"
         context["cloud_facts"] = {"key": cloud, **stacks.CLOUDS.get(cloud, {})}
         context["deploy_secrets"] = stacks.deploy_secrets(auth, database, cache)
+        ci = context.get("ci") or "github"
+        ci_facts = {"key": ci, **stacks.CI_SYSTEMS.get(ci, {})}
+        if "published_image" in ci_facts:
+            # Where the image CI pushes is pulled from: the README, Kubernetes and deploys name it.
+            ci_facts["published_image"] = ci_facts["published_image"].format(
+                owner=(context.get("repository_owner") or "").lower(), slug=context.get("project_slug") or ""
+            )
+        context["ci_facts"] = ci_facts
         context["contract"] = stacks.CONTRACT
         context["proxy"] = stacks.PROXY
         resource = naming.snake(context.get("resource") or "note")
         context["soap"] = stacks.soap_contract(resource, naming.pluralize(resource))
         context["stacks"] = stacks.STACKS
+        context["ci_systems"] = stacks.CI_SYSTEMS
         context["databases"] = stacks.DATABASES
         context["current_year"] = datetime.date.today().year
 

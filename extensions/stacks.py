@@ -106,6 +106,9 @@ PROXY = {
 
 _PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy>=2.0.36"]
 
+# One uv release for the image build and GitLab's CI jobs, so both resolve the lock alike.
+_UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
+
 STACKS = {
     "python": {
         "label": "Python",
@@ -115,6 +118,8 @@ STACKS = {
         "package_manager": "uv",
         # Dependabot's name for the package manager (.github/dependabot.yml).
         "dependabot_ecosystem": "uv",
+        # Renovate's manager of the manifest and lockfile (renovate.json, ci=gitlab).
+        "renovate_manager": "pep621",
         # What a learner installs to run `make run` and `make test` (shown in the generated README).
         "prerequisites": "Python 3.11+ and [uv](https://docs.astral.sh/uv/)",
         "port": 8000,
@@ -188,6 +193,14 @@ STACKS = {
         },
         # A line the test command prints only when tests really ran and passed.
         "test_summary": r"\b[1-9]\d* passed\b",
+        # GitLab CI (no setup actions there): the image the lint and test jobs run in, and what
+        # they cache between pipelines, keyed by the lockfile. GitLab caches only inside the
+        # project directory, so a cache path must be one the lint command skips (git-ignored).
+        "gitlab_ci": {
+            "image": f"{_UV_IMAGE}-python3.13-bookworm-slim",
+            "variables": {"UV_CACHE_DIR": ".uv-cache", "UV_PYTHON_DOWNLOADS": "never"},
+            "cache_paths": [".uv-cache/"],
+        },
         "ci_setup": [
             {
                 "name": "Set up uv",
@@ -210,7 +223,7 @@ STACKS = {
                 "UV_PROJECT_ENVIRONMENT": "/app/.venv",
             },
             "build_steps": [
-                "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/",
+                f"COPY --from={_UV_IMAGE} /uv /uvx /bin/",
                 # Manifest and lockfile first: the dependency layer is cached until they change.
                 "COPY pyproject.toml uv.lock ./",
                 "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-project",
@@ -244,6 +257,8 @@ STACKS = {
             ".ruff_cache/",
             ".coverage",
             "dist/",
+            # uv's cache where GitLab CI keeps it (gitlab_ci.cache_paths); ruff skips what is ignored.
+            ".uv-cache/",
         ],
     },
     "typescript": {
@@ -259,6 +274,7 @@ STACKS = {
         "framework": "net/http",
         "package_manager": "go modules",
         "dependabot_ecosystem": "gomod",
+        "renovate_manager": "gomod",
         "prerequisites": "[Go](https://go.dev/dl/) 1.26+",
         "port": 8080,
         "build_image": "golang:1.26.8-bookworm",
@@ -285,6 +301,13 @@ STACKS = {
             "tests": "internal",
         },
         "test_summary": r"^ok\s+\S+",
+        # No module cache: inside the project it would be in the tree `gofmt -l .` lists, which
+        # reads every directory, ignored or hidden; `go mod download` takes seconds.
+        "gitlab_ci": {
+            "image": "golang:1.26.8-bookworm",
+            "variables": {"GOTOOLCHAIN": "local"},
+            "cache_paths": [],
+        },
         "ci_setup": [
             {
                 "name": "Set up Go",
@@ -586,6 +609,47 @@ CLOUDS = {
         "languages": list(STACKS),
         "terraform_dir": None,
     },
+}
+
+# The CI system that lints, tests and builds, and where it pushes the image (`image`, as the CI
+# file names it; `{owner}` lower case and `{slug}` filled in).
+# `files`: what only this system's renders hold; `updater`: the bot that keeps dependencies current.
+CI_SYSTEMS = {
+    "github": {
+        "label": "GitHub Actions",
+        "enabled": True,
+        "files": [".github/workflows/ci.yml", ".github/dependabot.yml"],
+        "updater": "Dependabot",
+        "image": "ghcr.io/{owner}/{slug}",
+        # Where others pull it from (`{owner}` lower case; the README's docker run).
+        "published_image": "ghcr.io/{owner}/{slug}",
+        "badge": "[![CI](https://github.com/{owner}/{slug}/actions/workflows/ci.yml/badge.svg)](https://github.com/{owner}/{slug}/actions/workflows/ci.yml)",
+    },
+    "gitlab": {
+        "label": "GitLab CI",
+        "enabled": True,
+        "files": [".gitlab-ci.yml", "renovate.json"],
+        "updater": "Renovate",
+        # GitLab's predefined variable: the project's own container registry.
+        "image": "$CI_REGISTRY_IMAGE",
+        # $CI_REGISTRY_IMAGE of a project on gitlab.com.
+        "published_image": "registry.gitlab.com/{owner}/{slug}",
+        "badge": "[![pipeline](https://gitlab.com/{owner}/{slug}/badges/main/pipeline.svg)](https://gitlab.com/{owner}/{slug}/-/pipelines)",
+        # Images of the jobs that are no language's: Buildah builds without a Docker daemon (and,
+        # unlike kaniko, understands RUN --mount); kaniko's debug variant (it has a shell) only
+        # copies the tested image into ECR with its built-in ECR credential helper; Terraform as
+        # on GitHub (1.9.8).
+        "images": {
+            "buildah": "quay.io/buildah/stable:v1.40.1",
+            "kaniko": "gcr.io/kaniko-project/executor:v1.23.2-debug",
+            "terraform": "hashicorp/terraform:1.9.8",
+        },
+        # The ID token the deploy jobs trade for AWS credentials (audience: the IAM OIDC provider's
+        # client id), and the issuer Terraform trusts by default.
+        "oidc_issuer": "https://gitlab.com",
+        "oidc_audience": "sts.amazonaws.com",
+    },
+    "jenkins": _planned("Jenkins", 5),
 }
 
 # Question name in copier.yml -> its table.

@@ -281,6 +281,26 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
             r"^tests/test_update\.py::test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits\[{lang}-cloud-none\]",
         ),
     ),
+    (
+        "`ci: gitlab`: `.gitlab-ci.yml` matches GitLab's CI schema and `renovate.json` Renovate's; no `.github/`; "
+        "`copier update -d ci=gitlab` swaps them in",
+        each_language(
+            r"^tests/test_questions\.py::test_gitlab_ci_is_accepted_for_every_language\[{lang}\]",
+            STATIC + r"test_gitlab_files_match_their_schemas\[{lang}-ci=gitlab",
+            STATIC + r"test_gitlab_schema_checks_catch_a_broken_copy",
+            r"^tests/test_update\.py::test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits\[{lang}-ci-gitlab\]",
+        ),
+    ),
+    (
+        "GitLab CI wiring: GitHub's jobs and test env, services by alias at the facts' images and ports, the facts' "
+        "commands, the image pushed to `$CI_REGISTRY_IMAGE` from the default branch only; Terraform plan and a manual "
+        "default-branch deploy by OIDC (no AWS keys) through an OIDC provider and project-scoped, least-privilege roles; "
+        "Renovate watches the packages, images and Terraform",
+        each_language(
+            r"^tests/test_wiring\.py::test_wiring\[(ci|gitlab oidc|dependabot)-{lang}-ci=gitlab",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(gitlab|renovate) ",
+        ),
+    ),
     ("compose.yaml matches the compose spec", each_language(STATIC + r"test_compose.*\[{lang}")),
     ("Terraform is `terraform fmt` clean and parses", each_language(STATIC + r"test_terraform.*\[{lang}")),
     (

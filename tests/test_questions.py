@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from copier import run_copy
 
-from tests.helpers.facts import ENABLED_LANGUAGES, OPTIONS, STACKS, TEMPLATE_ROOT, options_for
+from tests.helpers.facts import ENABLED_LANGUAGES, OPTIONS, STACKS, TEMPLATE_ROOT, options_for, stacks
 from tests.helpers.questions import QUESTIONS, choices
 
 
@@ -59,11 +59,13 @@ def test_invalid_free_text_is_rejected_with_the_fix(tmp_path, answers, message):
     _rejects(tmp_path, message, **answers)
 
 
+# The facts tables of the questions whose choices come from one, by question.
+TABLES = {"language": STACKS, "ci": stacks.CI_SYSTEMS, **OPTIONS}
+
+
 def _enabled(question: str, value: object) -> bool:
     """Whether the facts table offers this answer at all (to some language)."""
-    if question == "language":
-        return STACKS[value]["enabled"]
-    return question in OPTIONS and OPTIONS[question][value]["enabled"]
+    return question in TABLES and TABLES[question][value]["enabled"]
 
 
 # (question, value, reason) for every choice copier.yml disables for every language.
@@ -115,7 +117,7 @@ def test_disabled_choice_is_refused_with_its_reason(tmp_path, question, value, r
     # A reason that is a template reads the facts table's reason for the row.
     expected = reason
     if "{{" in reason:
-        expected = (STACKS if question == "language" else OPTIONS[question])[value]["disabled_reason"]
+        expected = TABLES[question][value]["disabled_reason"]
     _rejects(tmp_path, expected, **{question: value})
 
 
@@ -129,6 +131,19 @@ def test_kubernetes_is_offered_with_every_language(tmp_path, language):
 def test_kubernetes_refuses_a_slug_longer_than_a_dns_label(tmp_path):
     _rejects(tmp_path, "at most 63 characters", project_slug="s" + "-x" * 31 + "y", kubernetes=True)
     _copy(tmp_path, project_slug="s" + "-x" * 31 + "y")  # the slug itself is fine without Kubernetes
+
+
+def test_ci_choices_are_the_enabled_rows_of_the_facts_table():
+    offered = {value for question, value, reason in choices() if question == "ci" and not reason}
+    assert offered == {key for key, row in stacks.CI_SYSTEMS.items() if row["enabled"]}
+    assert {value for question, value, _ in choices() if question == "ci"} == set(stacks.CI_SYSTEMS)
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_gitlab_ci_is_accepted_for_every_language(tmp_path, language):
+    _copy(tmp_path, language=language, ci="gitlab")
+    assert "ci: gitlab" in (tmp_path / "out" / ".copier-answers.yml").read_text()
+    assert (tmp_path / "out" / ".gitlab-ci.yml").is_file()
 
 
 @pytest.mark.parametrize("language", ENABLED_LANGUAGES)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.helpers.answer_sets import ANSWER_SETS
-from tests.helpers.facts import CLOUDS, CONTRACT, facts_for, naming
+from tests.helpers.facts import CLOUDS, CONTRACT, facts_for, naming, stacks
 from tests.helpers.questions import QUESTIONS, choices
 
 # Our own context names; Prometheus, Grafana and GitHub use `{{ }}` too, so only these count as residue.
@@ -79,6 +79,8 @@ CLOUD_FILES = {
     ".github/dependabot.yml",
     ".github/workflows/ci.yml",
     ".gitignore",
+    ".gitlab-ci.yml",
+    "renovate.json",
     "Dockerfile",
     "README.md",
     "compose.yaml",
@@ -103,7 +105,8 @@ def test_without_a_cloud_only_the_deployment_files_change(render, answer_set):
     assert set(none) == set(aws) - terraform, "the same files but the Terraform"
     changed = sorted(path for path in none if none[path] != aws[path])
     assert set(changed) <= CLOUD_FILES, f"cloud=none changes more than the deployment files: {changed}"
-    assert {"README.md", ".github/workflows/ci.yml"} <= set(changed)
+    ci = yaml.safe_load(none[".copier-answers.yml"])["ci"]
+    assert {"README.md", stacks.CI_SYSTEMS[ci]["files"][0]} <= set(changed)
 
 
 def test_answers_file_records_every_question(default_project):

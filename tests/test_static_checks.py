@@ -2,7 +2,8 @@
 
 For every enabled language, alone and with each server database, and without Grafana: YAML parses; promtool checks the config and
 rules and runs the alert unit tests; hadolint lints the Dockerfile; actionlint and zizmor the
-workflow; the Dependabot config matches its schema; the compose file validates against the compose-spec schema; Terraform is
+workflow; the Dependabot config matches its schema (ci=gitlab: .gitlab-ci.yml and renovate.json match
+theirs, and there is no .github/ for the GitHub tools to check); the compose file validates against the compose-spec schema; Terraform is
 `fmt`-clean, parses as HCL and fails no checkov check (each skip in the files gives its reason), or is absent with
 cloud=none; kustomize builds the Kubernetes manifests (kubernetes=true), and what it builds matches the
 schemas of a pinned Kubernetes version, strictly. Missing tools fail with an install hint, never skip.
@@ -25,6 +26,7 @@ import yaml
 
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.clouds import terraform_dir
+from tests.helpers.facts import stacks
 from tests.helpers.tools import require
 
 COMPOSE_GO_MODULE = "github.com/compose-spec/compose-go/v2@v2.16.2"
@@ -63,6 +65,27 @@ def compose_schema() -> dict:
     return json.loads((directory / "schema" / "compose-spec.json").read_text(encoding="utf-8"))
 
 
+def _ci(project: Path) -> str:
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())["ci"]
+
+
+def _github_files(project: Path) -> list[Path] | None:
+    """The GitHub workflow and Dependabot config; None, once .github/ is shown absent, for another CI."""
+    if _ci(project) == "github":
+        return [project / name for name in stacks.CI_SYSTEMS["github"]["files"]]
+    assert not (project / ".github").exists(), "another CI system renders no .github/"
+    return None
+
+
+def _gitlab_files(project: Path) -> dict[str, Path] | None:
+    """ci=gitlab's pipeline and Renovate config by schema; None, once they are shown absent, for another CI."""
+    pipeline, renovate = (project / name for name in stacks.CI_SYSTEMS["gitlab"]["files"])
+    if _ci(project) == "gitlab":
+        return {"vendor.gitlab-ci": pipeline, "vendor.renovate": renovate}
+    assert not pipeline.exists() and not renovate.exists(), "only ci=gitlab renders GitLab's files"
+    return None
+
+
 def _yaml_files(project: Path) -> list[Path]:
     return sorted(
         path
@@ -75,10 +98,10 @@ def _yaml_files(project: Path) -> list[Path]:
 def test_every_yaml_file_parses(project):
     files = _yaml_files(project)
     names = {path.relative_to(project).as_posix() for path in files}
+    ci = [name for name in stacks.CI_SYSTEMS[_ci(project)]["files"] if name.endswith((".yml", ".yaml"))]
     assert {
         "compose.yaml",
-        ".github/workflows/ci.yml",
-        ".github/dependabot.yml",
+        *ci,
         "monitoring/prometheus/prometheus.yml",
         "monitoring/prometheus/alerts.yml",
         "monitoring/prometheus/alerts.test.yml",
@@ -118,12 +141,18 @@ def test_hadolint(project):
 
 
 def test_actionlint(project):
-    _run([require("actionlint"), "-no-color", str(project / ".github/workflows/ci.yml")], cwd=project)
+    files = _github_files(project)
+    if files is None:
+        return
+    _run([require("actionlint"), "-no-color", str(files[0])], cwd=project)
 
 
 def test_zizmor_finds_nothing_in_the_workflow(project):
+    files = _github_files(project)
+    if files is None:
+        return
     # The regular persona, offline (its online audits ask GitHub's API); any finding fails.
-    _run([_tool("zizmor"), "--offline", "--no-progress", str(project / ".github/workflows/ci.yml")])
+    _run([_tool("zizmor"), "--offline", "--no-progress", str(files[0])])
 
 
 def test_zizmor_catches_a_checkout_that_keeps_its_credentials(tmp_path, default_project):
@@ -143,14 +172,48 @@ def test_zizmor_catches_a_checkout_that_keeps_its_credentials(tmp_path, default_
 
 
 def test_dependabot_config_matches_its_schema(project):
-    _run(
-        [
-            _tool("check-jsonschema"),
-            "--builtin-schema",
-            "vendor.dependabot",
-            str(project / ".github/dependabot.yml"),
-        ]
+    files = _github_files(project)
+    if files is None:
+        return
+    _run([_tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(files[1])])
+
+
+def test_gitlab_files_match_their_schemas(project):
+    """GitLab's published CI schema and Renovate's, as check-jsonschema carries them."""
+    files = _gitlab_files(project)
+    if files is None:
+        return
+    for schema, path in files.items():
+        _run([_tool("check-jsonschema"), "--builtin-schema", schema, str(path)])
+
+
+@pytest.fixture(scope="module")
+def gitlab_project(render) -> Path:
+    return render(ci="gitlab")
+
+
+@pytest.mark.parametrize(
+    ("name", "schema", "old", "new"),
+    [
+        # `image` is a GitLab keyword: a job of that name is a malformed global image.
+        (".gitlab-ci.yml", "vendor.gitlab-ci", "\nbuild:\n", "\nimage:\n"),
+        (".gitlab-ci.yml", "vendor.gitlab-ci", "      when: manual\n", "      when: by-hand\n"),
+        ("renovate.json", "vendor.renovate", '"minimumReleaseAge": "3 days"', '"minimumReleaseAge": 3'),
+    ],
+)
+def test_gitlab_schema_checks_catch_a_broken_copy(tmp_path, gitlab_project, name, schema, old, new):
+    """The schema checks above can fail."""
+    broken = tmp_path / name
+    text = (gitlab_project / name).read_text(encoding="utf-8")
+    assert old in text
+    broken.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", schema, str(broken)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    assert result.returncode == 1, result.stdout + result.stderr
 
 
 def test_dependabot_schema_check_catches_an_unknown_ecosystem(tmp_path, default_project):

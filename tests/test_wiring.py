@@ -27,6 +27,8 @@ from tests.helpers.clouds import terraform_dir
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
 from tests.helpers.facts import AUTHS, CACHES, CLOUDS, CONTRACT, DATABASES, facts_for, naming, stacks
 
+CI_SYSTEMS = stacks.CI_SYSTEMS
+
 
 def load_yaml(path: Path):
     return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -553,28 +555,33 @@ def check_terraform(project: Path, answers: dict) -> None:
     else:
         assert "aws_db_instance" not in resources
         assert CONTRACT["env"]["database_url"] not in secrets
-    check_terraform_conventions(directory, tf)
+    check_terraform_conventions(directory, tf, full["ci"])
 
 
 # The settings a learner fills in to keep the state in S3: where, encrypted, and locked.
 _BACKEND_SETTINGS = ("bucket", "key", "region", "encrypt", "use_lockfile")
 
 
-def check_terraform_conventions(directory: Path, tf: dict) -> None:
-    """The state stays local behind a commented S3 backend block the learner fills in; every
-    variable says what it is for, and each one whose value has a shape (not a bool) checks it;
-    the outputs give the service URL and the registry to push to."""
-    assert not any("backend" in block for block in tf["terraform"]), "the backend stays commented out"
-    commented = [
-        line.strip().lstrip("#").strip()
-        for line in (directory / "versions.tf").read_text(encoding="utf-8").splitlines()
-        if line.strip().startswith("#")
-    ]
-    start = commented.index('backend "s3" {')
-    block = commented[start + 1 : commented.index("}", start)]
-    assert [line.split("=")[0].strip() for line in block] == list(_BACKEND_SETTINGS), (
-        f"the commented S3 backend names {', '.join(_BACKEND_SETTINGS)}"
-    )
+def check_terraform_conventions(directory: Path, tf: dict, ci: str) -> None:
+    """The state stays local behind a commented S3 backend block the learner fills in (with GitLab
+    CI: in GitLab's managed state, which CI configures); every variable says what it is for, and each
+    one whose value has a shape (not a bool) checks it; the outputs give the service URL and the
+    registry to push to."""
+    backends = [block["backend"] for block in tf["terraform"] if "backend" in block]
+    if ci == "gitlab":
+        assert backends == [[{"http": {}}]], "GitLab-managed state, configured by CI's TF_HTTP_* variables"
+    else:
+        assert not backends, "the backend stays commented out"
+        commented = [
+            line.strip().lstrip("#").strip()
+            for line in (directory / "versions.tf").read_text(encoding="utf-8").splitlines()
+            if line.strip().startswith("#")
+        ]
+        start = commented.index('backend "s3" {')
+        block = commented[start + 1 : commented.index("}", start)]
+        assert [line.split("=")[0].strip() for line in block] == list(_BACKEND_SETTINGS), (
+            f"the commented S3 backend names {', '.join(_BACKEND_SETTINGS)}"
+        )
     for name, variable in tf["variable"].items():
         assert variable.get("description", "").strip(), f"var.{name} has a description"
         if variable.get("type") != "bool":
@@ -625,8 +632,35 @@ def password_reference(url: str) -> str:
 _SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
 
+def ci_test_env(full: dict) -> set[str]:
+    """The env names CI's test job sets, whatever the CI system: where the services are, the
+    auth method's throwaway secret, and the test settings."""
+    env = CONTRACT["env"]
+    return (
+        {env["app_env"], env["log_level"]}
+        | ({env["database_url"]} if DATABASES[full["database"]]["server"] else set())
+        | ({env["cache_url"]} if CACHES[full["cache"]].get("image") else set())
+        | auth_secrets(full)
+    )
+
+
+def _only_this_ci(project: Path, full: dict) -> None:
+    """The files of the chosen CI system are there, those of every other one are not."""
+    for key, row in CI_SYSTEMS.items():
+        for name in row.get("files", []):
+            assert (project / name).is_file() == (key == full["ci"]), (
+                f"ci={full['ci']} {'lacks' if key == full['ci'] else 'renders'} {name}"
+            )
+    if full["ci"] != "github":
+        assert not (project / ".github").exists(), f"ci={full['ci']} renders no .github/"
+
+
 def check_ci(project: Path, answers: dict) -> None:
     stack, db, full = _facts(project, answers)
+    _only_this_ci(project, full)
+    if full["ci"] == "gitlab":
+        check_gitlab_ci(project, answers)
+        return
     workflow = load_yaml(project / ".github/workflows/ci.yml")
     assert workflow["permissions"] == {"contents": "read"}
     jobs = workflow["jobs"]
@@ -664,6 +698,7 @@ def check_ci(project: Path, answers: dict) -> None:
             assert not [step for step in runs(job) if "protoc" in step], f"{job} generates nothing"
 
     env = jobs["test"].get("env", {})
+    assert set(env) == ci_test_env(full)
     compose_env = load_yaml(project / "compose.yaml")["services"]["app"]["environment"]
     jwt_secret = CONTRACT["env"]["jwt_secret"]
     assert (jwt_secret in env) == (jwt_secret in auth_secrets(full)), (
@@ -741,6 +776,196 @@ def check_ci(project: Path, answers: dict) -> None:
     } <= set(runs("terraform"))
 
 
+def _gitlab_job(config: dict, name: str) -> dict:
+    """A job with what it `extends` merged in (hashes deeply, like GitLab; the job's keys win)."""
+
+    def merge(base: dict, over: dict) -> dict:
+        merged = dict(base)
+        for key, value in over.items():
+            both = isinstance(value, dict) and isinstance(merged.get(key), dict)
+            merged[key] = merge(merged[key], value) if both else value
+        return merged
+
+    job = config[name]
+    parents = job.get("extends", [])
+    for parent in [parents] if isinstance(parents, str) else parents:
+        job = merge(_gitlab_job(config, parent), job)
+    return {key: value for key, value in job.items() if key != "extends"}
+
+
+def _script(job: dict) -> list[str]:
+    return [line.strip() for line in job.get("before_script", []) + job.get("script", [])]
+
+
+def check_gitlab_ci(project: Path, answers: dict) -> None:
+    """.gitlab-ci.yml runs what GitHub's workflow runs, from the same facts, and reaches AWS by
+    OIDC only: deploys from the default branch behind a manual job."""
+    stack, db, full = _facts(project, answers)
+    text = (project / ".gitlab-ci.yml").read_text(encoding="utf-8")
+    config = yaml.safe_load(text)
+    ci = CI_SYSTEMS["gitlab"]
+    directory = CLOUDS[full["cloud"]]["terraform_dir"]
+    keywords = {"stages", "workflow", "default", "variables", "include"}
+    jobs = {name: _gitlab_job(config, name) for name in set(config) - keywords if not name.startswith(".")}
+    aws = {"plan", "release", "deploy"} if directory else set()
+    assert set(jobs) == {"lint", "test", "build"} | ({"terraform"} | aws if directory else set()), (
+        "GitHub's jobs (the image one is `build`: `image` is a GitLab keyword), plus plan and deploy "
+        "exactly when there is Terraform"
+    )
+    assert config["stages"] == ["lint", "test", "build"] + (["terraform", "deploy"] if directory else [])
+    for name in ("lint", "test"):
+        job = jobs[name]
+        assert job["image"] == stack["gitlab_ci"]["image"]
+        steps = _script(job)
+        assert steps[0] == stack["commands"]["install"], f"{name} installs first"
+        generate = stack["commands"].get("generate")
+        assert (generate in steps) == bool(generate), f"{name} generates code exactly when there is a step"
+        if generate:
+            assert steps.index(generate) == 1 and len(steps) == 3, f"{name}: install, generate, then run"
+    assert _script(jobs["lint"])[-1] == stack["commands"]["lint"]
+    ignored = (project / ".gitignore").read_text(encoding="utf-8").splitlines()
+    cached = jobs["lint"].get("cache", {}).get("paths", [])
+    assert cached == stack["gitlab_ci"]["cache_paths"]
+    assert all(path in ignored for path in cached), "the lint command skips the cache (git-ignored)"
+    assert _script(jobs["test"])[-1] == stack["commands"]["test"]
+
+    test = jobs["test"]
+    env = {
+        key: value for key, value in test["variables"].items() if key not in stack["gitlab_ci"]["variables"]
+    }
+    assert set(env) == ci_test_env(full), "the test job sets what GitHub's sets"
+    services = {service["alias"]: service for service in test.get("services", [])}
+    cache = CACHES[full["cache"]]
+    assert set(services) == {
+        name for name, used in (("db", db["server"]), ("cache", "image" in cache)) if used
+    }
+    if db["server"]:
+        service = services["db"]
+        assert service["name"] == db["image"]
+        url = urlsplit(env[CONTRACT["env"]["database_url"]])
+        assert url.scheme == db["url_scheme"]
+        assert (url.hostname, url.port) == ("db", db["port"]), "a service is reached by its alias"
+        assert url.username == service["variables"][db["user_env"]]
+        assert url.password == service["variables"][db["password_env"]]
+        assert url.path == "/" + service["variables"][db["db_env"]]
+    if "image" in cache:
+        assert services["cache"]["name"] == cache["image"]
+        url = urlsplit(env[CONTRACT["env"]["cache_url"]])
+        assert (url.scheme, url.hostname, url.port) == (cache["url_scheme"], "cache", cache["port"])
+
+    build = jobs["build"]
+    assert build["image"] == ci["images"]["buildah"]
+    script = "\n".join(build["script"])
+    assert f'--file Dockerfile --tag "{ci["image"]}:$CI_COMMIT_SHA"' in script
+    pushes = [shlex.split(line) for line in script.splitlines() if line.strip().startswith("buildah push")]
+    targets = [word.removeprefix("docker://") for words in pushes for word in words[2:]]
+    assert pushes and all(target.startswith(ci["image"] + ":") for target in targets), (
+        f"pushed to {ci['image']} only"
+    )
+    guard = 'if [ "$CI_COMMIT_BRANCH" = "$CI_DEFAULT_BRANCH" ]; then'
+    assert guard in script and script.index(guard) < script.index("buildah login") < script.index(
+        "buildah push"
+    )
+    assert script.rstrip().endswith("fi"), "every push is inside the default-branch guard"
+
+    for word in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"):
+        assert word not in text, f"no long-lived AWS key: {word} is not in .gitlab-ci.yml"
+    if not directory:
+        assert not {"id_tokens", "AWS_ROLE_ARN"} & set(text.split()), "no cloud, no AWS access"
+        return
+    terraform = jobs["terraform"]
+    assert terraform["image"]["name"] == ci["images"]["terraform"]
+    assert _script(terraform) == [
+        f"cd {directory}",
+        "terraform fmt -check -recursive -diff",
+        "terraform init -backend=false",
+        "terraform validate",
+    ]
+    default_branch = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
+    for name in aws:
+        job = jobs[name]
+        assert job["id_tokens"] == {"AWS_ID_TOKEN": {"aud": ci["oidc_audience"]}}, f"{name} uses an ID token"
+        assert job["variables"]["AWS_WEB_IDENTITY_TOKEN_FILE"].startswith("$CI_PROJECT_DIR/")
+        role = "AWS_PLAN_ROLE_ARN" if name == "plan" else "AWS_DEPLOY_ROLE_ARN"
+        assert f'export AWS_ROLE_ARN="${role}"' in _script(job), f"{name} assumes {role}"
+        rules = job["rules"]
+        assert len(rules) == 1 and role in rules[0]["if"]
+        if name != "plan":
+            assert rules[0]["if"].startswith(default_branch + " &&"), (
+                f"{name} runs on the default branch only"
+            )
+    assert jobs["deploy"]["rules"][0].get("when") == "manual", "deploying waits for a person"
+    # The CI/CD variables the AWS jobs wait for are the ones the README tells the learner to set,
+    # from outputs the Terraform has.
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    waited = {name for job in aws for name in re.findall(r"\$([A-Z_]+)", jobs[job]["rules"][0]["if"])}
+    waited -= {"CI_COMMIT_BRANCH", "CI_DEFAULT_BRANCH"}
+    assert waited == {"AWS_PLAN_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "ECR_REPOSITORY_URL"}
+    assert all(f"`{name}`" in readme for name in waited), "the README names every variable to set"
+    outputs = load_terraform(project / directory)["output"]
+    for name in waited:
+        source = re.search(rf"`{name}`\s+from\s+`(\w+)`", readme)
+        assert source and source.group(1) in outputs, f"the README sets {name} from an output Terraform has"
+    assert "when" not in jobs["release"]["rules"][0] and jobs["deploy"]["needs"] == ["release"]
+    assert _script(jobs["deploy"])[-1] == "terraform apply -auto-approve"
+    assert any(line.startswith("terraform plan ") for line in _script(jobs["plan"]))
+    assert '--destination "$ECR_REPOSITORY_URL:$CI_COMMIT_SHA"' in _script(jobs["release"])[-1]
+    assert f'FROM %s\\n\' "{ci["image"]}:$CI_COMMIT_SHA"' in "\n".join(_script(jobs["release"])), (
+        "ECR gets the image this pipeline pushed"
+    )
+
+
+def check_gitlab_oidc(project: Path, answers: dict) -> None:
+    """With ci=gitlab on AWS, Terraform makes the trust the pipeline needs: an OIDC provider for
+    the GitLab instance, and roles only this project's pipelines (deploy: its default branch) assume."""
+    _stack, _db, full = _facts(project, answers)
+    directory = terraform_dir(project, full)
+    if full["ci"] != "gitlab" or directory is None:
+        if directory is not None:
+            assert not (directory / "gitlab_oidc.tf").exists()
+        return
+    terraform = load_terraform(directory)
+    resources, variables = terraform["resource"], terraform["variable"]
+    provider = resources["aws_iam_openid_connect_provider"]["gitlab"]
+    assert provider["url"] == "${var.gitlab_url}"
+    assert provider["client_id_list"] == ["${var.gitlab_oidc_audience}"]
+    ci = CI_SYSTEMS["gitlab"]
+    assert variables["gitlab_url"]["default"] == ci["oidc_issuer"]
+    assert variables["gitlab_oidc_audience"]["default"] == ci["oidc_audience"]
+    assert variables["gitlab_project_path"]["default"] == f"{full['repository_owner']}/{full['project_slug']}"
+    assert variables["gitlab_deploy_branch"]["default"] == "main"
+    for variable in ("gitlab_url", "gitlab_oidc_audience", "gitlab_project_path", "gitlab_deploy_branch"):
+        assert variables[variable].get("description") and variables[variable].get("validation")
+    (assume,) = terraform["data"]["aws_iam_policy_document"]["gitlab_assume"]["statement"]
+    assert assume["actions"] == ["sts:AssumeRoleWithWebIdentity"]
+    assert assume["principals"] == [
+        {"type": "Federated", "identifiers": ["${aws_iam_openid_connect_provider.gitlab.arn}"]}
+    ]
+    conditions = {c["variable"]: c for c in assume["condition"]}
+    assert conditions.get("${local.gitlab_host}:aud", {}).get("values") == ["${var.gitlab_oidc_audience}"]
+    subjects = terraform["data"]["aws_iam_policy_document"]["gitlab_assume"]["for_each"]
+    prefix = "project_path:${var.gitlab_project_path}:ref_type:branch:ref:"
+    assert subjects == {"plan": prefix + "*", "deploy": prefix + "${var.gitlab_deploy_branch}"}
+    assert conditions["${local.gitlab_host}:sub"]["values"] == ["${each.value}"]
+    assert (
+        conditions["${local.gitlab_host}:sub"]["test"]
+        == '${each.key == "plan" ? "StringLike" : "StringEquals"}'
+    ), "only the plan role's subject is a pattern"
+    roles = resources["aws_iam_role"]
+    assert roles["ci_plan"]["assume_role_policy"].endswith('gitlab_assume["plan"].json}')
+    assert roles["ci_deploy"]["assume_role_policy"].endswith('gitlab_assume["deploy"].json}')
+    statements = terraform["data"]["aws_iam_policy_document"]["ci_deploy"]["statement"]
+    wildcard = {action for s in statements if s["resources"] == ["*"] for action in s["actions"]}
+    assert wildcard <= {
+        "ecr:GetAuthorizationToken",
+        "ecs:RegisterTaskDefinition",
+        "ecs:DeregisterTaskDefinition",
+        "ecs:TagResource",
+    }, "the deploy role acts on the project's resources, not the account's"
+    assert all("*" not in action for s in statements for action in s["actions"])
+    assert {o for o in terraform["output"]} >= {"ci_plan_role_arn", "ci_deploy_role_arn"}
+
+
 # What each Dependabot ecosystem reads, stated here independently of the template.
 DEPENDABOT_READS = {
     "uv": ["pyproject.toml", "uv.lock"],
@@ -756,6 +981,10 @@ def check_dependabot(project: Path, answers: dict) -> None:
     """Dependabot watches the stack's packages, both image files, the actions and Terraform (when
     there is some), each in the directory that holds what it reads."""
     stack, _db, full = _facts(project, answers)
+    _only_this_ci(project, full)
+    if full["ci"] == "gitlab":
+        check_renovate(project, answers)
+        return
     updates = load_yaml(project / ".github/dependabot.yml")["updates"]
     watched = {update["package-ecosystem"]: update["directory"] for update in updates}
     assert len(watched) == len(updates), "one entry per ecosystem"
@@ -775,6 +1004,41 @@ def check_dependabot(project: Path, answers: dict) -> None:
         for name in DEPENDABOT_READS[ecosystem]:
             path = project / directory.lstrip("/") / name
             assert path.is_file(), f"Dependabot's {ecosystem} entry looks in {directory}, which has no {name}"
+
+
+# What each Renovate manager reads, stated here independently of the template.
+RENOVATE_READS = {
+    "pep621": ["pyproject.toml", "uv.lock"],
+    "gomod": ["go.mod", "go.sum"],
+    "dockerfile": ["Dockerfile"],
+    "docker-compose": ["compose.yaml"],
+    "gitlabci": [".gitlab-ci.yml"],
+    "terraform": ["infra/terraform/versions.tf"],
+}
+
+
+def check_renovate(project: Path, answers: dict) -> None:
+    """Renovate (ci=gitlab) watches what Dependabot would: the stack's packages, both image files,
+    the pipeline's images and Terraform when there is some; minor and patch grouped per manager,
+    releases a few days old."""
+    stack, _db, full = _facts(project, answers)
+    config = json.loads((project / "renovate.json").read_text(encoding="utf-8"))
+    managers = config["enabledManagers"]
+    has_terraform = terraform_dir(project, full) is not None
+    assert set(managers) == {stack["renovate_manager"], "dockerfile", "docker-compose", "gitlabci"} | (
+        {"terraform"} if has_terraform else set()
+    )
+    assert {stack["paths"]["manifest"], stack["paths"]["lockfile"]} <= set(
+        RENOVATE_READS[stack["renovate_manager"]]
+    )
+    for manager in managers:
+        for name in RENOVATE_READS[manager]:
+            assert (project / name).is_file(), f"Renovate's {manager} has no {name} to read"
+    groups = {rule["matchManagers"][0]: rule for rule in config["packageRules"]}
+    assert set(groups) == set(managers), "one group per manager"
+    assert all(rule["matchUpdateTypes"] == ["minor", "patch"] for rule in groups.values())
+    days = re.fullmatch(r"(\d+) days", config["minimumReleaseAge"])
+    assert days and int(days.group(1)) >= 3, "a release waits a few days"
 
 
 def check_makefile(project: Path, answers: dict) -> None:
@@ -879,9 +1143,7 @@ def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: 
     if not db["server"]:
         compose_app = load_yaml(project / "compose.yaml")["services"]["app"]
         assert data in [volume.split(":", 1)[1] for volume in compose_app["volumes"]], "as under compose"
-    steps = load_yaml(project / ".github/workflows/ci.yml")["jobs"]["image"]["steps"]
-    (push,) = [step for step in steps if step.get("with", {}).get("push") is True]
-    assert run[-1] in push["with"]["tags"].split(), "docker run runs an image CI pushes"
+    assert run[-1] in pushed_images(project, full), "docker run runs an image CI pushes"
     assert curl == ["curl", "-fsS", f"http://localhost:{stack['port']}{CONTRACT['health_path']}"]
 
 
@@ -917,6 +1179,19 @@ def _port_number(reference, ports: dict[str, int]) -> int:
     return ports[reference] if isinstance(reference, str) else reference
 
 
+def pushed_images(project: Path, full: dict) -> set[str]:
+    """The `image:tag` names CI pushes, as others pull them."""
+    if full["ci"] == "gitlab":
+        # CI pushes $CI_REGISTRY_IMAGE: on gitlab.com, registry.gitlab.com/<namespace>/<project>.
+        published = CI_SYSTEMS["gitlab"]["published_image"].format(
+            owner=full["repository_owner"].lower(), slug=full["project_slug"]
+        )
+        return {f"{published}:latest"}
+    steps = load_yaml(project / ".github/workflows/ci.yml")["jobs"]["image"]["steps"]
+    (push,) = [step for step in steps if step.get("with", {}).get("push") is True]
+    return set(push["with"]["tags"].split())
+
+
 def check_kubernetes(project: Path, answers: dict) -> None:
     """kubernetes=true: the manifests run the image CI pushes as its Dockerfile user, locked down, with
     the contract's probes and metrics on the stack's ports, and the env compose gives the app, its
@@ -941,9 +1216,7 @@ def check_kubernetes(project: Path, answers: dict) -> None:
     labels = pod["metadata"]["labels"]
     assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
 
-    steps = load_yaml(project / ".github/workflows/ci.yml")["jobs"]["image"]["steps"]
-    (push,) = [step for step in steps if step.get("with", {}).get("push") is True]
-    pushed = {tag.rsplit(":", 1)[0] for tag in push["with"]["tags"].strip().splitlines()}
+    pushed = {tag.rsplit(":", 1)[0] for tag in pushed_images(project, full)}
     assert container["image"] in pushed, f"the Deployment runs {container['image']}, CI pushes {pushed}"
     (image,) = kustomization["images"]
     assert image["name"] == container["image"] and image["newTag"], "kustomize sets the tag"
@@ -1069,6 +1342,7 @@ CHECKS = {
     "dashboard": check_dashboard,
     "terraform": check_terraform,
     "ci": check_ci,
+    "gitlab oidc": check_gitlab_oidc,
     "dependabot": check_dependabot,
     "makefile": check_makefile,
     "docs": check_docs,
@@ -1093,6 +1367,9 @@ _GRPC_PORT = CONTRACT["grpc"]["port"]
 _NO_CLOUD = {"cloud": "none"}
 _K8S = {"kubernetes": True}
 _K8S_DEPLOYMENT = f"{KUBERNETES}/deployment.yaml"
+_GITLAB = {"ci": "gitlab", "database": "postgresql", "cache": "redis", "api_style": "grpc"}
+_GITLAB_CI = ".gitlab-ci.yml"
+_GITLAB_TF = "infra/terraform/gitlab_oidc.tf"
 
 MUTATIONS = {
     "dependabot terraform directory": (
@@ -1592,6 +1869,104 @@ MUTATIONS = {
         "  strategy:\n",
         "  replicas: 2\n  strategy:\n",
     ),
+    "gitlab db host is localhost": ("ci", _GITLAB, _GITLAB_CI, "@db:5432/", "@localhost:5432/"),
+    "gitlab db image": ("ci", _GITLAB, _GITLAB_CI, "name: postgres:17.2-alpine", "name: postgres:16-alpine"),
+    "gitlab cache alias": ("ci", _GITLAB, _GITLAB_CI, "alias: cache", "alias: redis"),
+    "gitlab test env name": ("ci", _GITLAB, _GITLAB_CI, "    LOG_LEVEL: warning", "    LOGLEVEL: warning"),
+    "gitlab no generate step": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "    - uv run --frozen python -m grpc_tools",
+        "    - echo skipped # ",
+    ),
+    "gitlab test command": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "    - uv run --frozen pytest",
+        "    - uv run pytest -x",
+    ),
+    "gitlab push from every branch": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        'if [ "$CI_COMMIT_BRANCH" = "$CI_DEFAULT_BRANCH" ]; then',
+        "if true; then",
+    ),
+    "gitlab push elsewhere": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        'buildah push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"\n',
+        'buildah push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" docker://docker.io/me/app:x\n',
+    ),
+    "gitlab deploy without the gate": ("ci", _GITLAB, _GITLAB_CI, "      when: manual\n", ""),
+    "gitlab deploy from any branch": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $AWS_DEPLOY_ROLE_ARN && $ECR_REPOSITORY_URL\n      when: manual",
+        "    - if: $AWS_DEPLOY_ROLE_ARN && $ECR_REPOSITORY_URL\n      when: manual",
+    ),
+    "gitlab long-lived key": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "    TF_IN_AUTOMATION:",
+        "    AWS_SECRET_ACCESS_KEY: $AWS_KEY\n    TF_IN_AUTOMATION:",
+    ),
+    "gitlab readme variable from a missing output": (
+        "ci",
+        _GITLAB,
+        "README.md",
+        "from `ci_deploy_role_arn`",
+        "from `deploy_role_arn`",
+    ),
+    "gitlab no id token": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "      aud: sts.amazonaws.com",
+        "      aud: https://gitlab.com",
+    ),
+    "gitlab terraform job left without a cloud": (
+        "ci",
+        {"ci": "gitlab", "cloud": "none"},
+        _GITLAB_CI,
+        "\nbuild:\n",
+        "\nterraform:\n  stage: build\n  script: [terraform validate]\n\nbuild:\n",
+    ),
+    "gitlab github workflow left": (
+        "ci",
+        _GITLAB,
+        ".github/workflows/ci.yml",
+        None,
+        "on: push\njobs: {}\n",
+    ),
+    "gitlab oidc any project": (
+        "gitlab oidc",
+        _GITLAB,
+        _GITLAB_TF,
+        "ref_type:branch:ref:${var.gitlab_deploy_branch}",
+        "ref_type:branch:ref:*",
+    ),
+    "gitlab oidc audience": (
+        "gitlab oidc",
+        _GITLAB,
+        _GITLAB_TF,
+        'variable = "${local.gitlab_host}:aud"',
+        'variable = "${local.gitlab_host}:azp"',
+    ),
+    "gitlab oidc deploy role on any resource": (
+        "gitlab oidc",
+        _GITLAB,
+        _GITLAB_TF,
+        "resources = [aws_ecs_service.app.id]",
+        'resources = ["*"]',
+    ),
+    "renovate without terraform": ("dependabot", _GITLAB, "renovate.json", ', "terraform"]', "]"),
+    "renovate young releases": ("dependabot", _GITLAB, "renovate.json", '"3 days"', '"0 days"'),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
 }
