@@ -39,11 +39,20 @@ INSTALL_TIMEOUT = float(os.environ.get("CONTRACT_INSTALL_TIMEOUT", "600"))
 _SCRUBBED_ENV = ("VIRTUAL_ENV", "PYTHONPATH", "PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST", "PYTHONHOME")
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port that is free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port that is free on the loopback interface right now and that this process has not
+    handed out before: the kernel may offer a just-closed port again, and two ports picked back to
+    back (a service's HTTP and gRPC listeners) must differ."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @contextlib.contextmanager
