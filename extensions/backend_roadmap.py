@@ -59,12 +59,17 @@ class StackFacts(ContextHook):
         context["cloud_facts"] = {"key": cloud, **stacks.CLOUDS.get(cloud, {})}
         context["deploy_secrets"] = stacks.deploy_secrets(auth, database, cache)
         ci = context.get("ci") or "github"
+        # The table names the repository as {owner}/{slug}; every file gets the names filled in here
+        # (image names are lower case, as registries require).
+        owner, slug = context.get("repository_owner") or "", context.get("project_slug") or ""
         ci_facts = {"key": ci, **stacks.CI_SYSTEMS.get(ci, {})}
-        if "published_image" in ci_facts:
-            # Where the image CI pushes is pulled from: the README, Kubernetes and deploys name it.
-            ci_facts["published_image"] = ci_facts["published_image"].format(
-                owner=(context.get("repository_owner") or "").lower(), slug=context.get("project_slug") or ""
-            )
+        for key, owner_form in (
+            ("image", owner.lower()),
+            ("published_image", owner.lower()),
+            ("badge", owner),
+        ):
+            if key in ci_facts:
+                ci_facts[key] = ci_facts[key].replace("{owner}", owner_form).replace("{slug}", slug)
         context["ci_facts"] = ci_facts
         context["contract"] = stacks.CONTRACT
         context["proxy"] = stacks.PROXY
