@@ -592,7 +592,9 @@ AUTHS = {
 
 # Where the image is deployed. Every language may go anywhere: what is deployed is the image,
 # whatever built it. `terraform_dir`: where the Terraform that deploys it lives (None: no Terraform,
-# so neither CI nor Dependabot nor the docs have any to speak of).
+# so neither CI nor Dependabot nor the docs have any to speak of). Each cloud keeps its Terraform in a
+# template directory of its own, `template/{% if cloud == "<key>" %}infra{% endif %}/terraform/`, so
+# one cloud's files never carry another's conditionals.
 CLOUDS = {
     "aws": {
         "label": "AWS (ECS Fargate)",
