@@ -95,4 +95,5 @@ class NameFilters(Extension):
             slug_problem=naming.slug_problem,
             resource_problem=naming.resource_problem,
             unsupported_with=stacks.unsupported_reason,
+            refused_with=stacks.refused_reason,
         )

@@ -408,6 +408,13 @@ DATABASES = {
         "rds_log_exports": ["postgresql", "upgrade"],
         # Free at 7 days' retention, on every instance class.
         "rds_performance_insights": True,
+        # cloud=azure (TLS is required there by default, as with rds.force_ssl).
+        "azure_database": "Azure Database for PostgreSQL flexible server",
+        "azure_resource": "azurerm_postgresql_flexible_server",
+        "azure_version": "17",
+        "azure_sku": "B_Standard_B1ms",
+        "azure_dns_zone": "postgres.database.azure.com",
+        "azure_subnet_delegation": "Microsoft.DBforPostgreSQL/flexibleServers",
     },
     "mysql": {
         "label": "MySQL",
@@ -438,6 +445,14 @@ DATABASES = {
         "rds_log_exports": ["error", "slowquery"],
         # Performance Insights does not run MySQL on the micro and small classes.
         "rds_performance_insights": False,
+        # cloud=azure: the newest version azurerm 4 accepts (it offers no 8.4 yet).
+        "azure_database": "Azure Database for MySQL flexible server",
+        "azure_resource": "azurerm_mysql_flexible_server",
+        "azure_version": "8.0.21",
+        "azure_sku": "B_Standard_B1ms",
+        # The private DNS zone a flexible server in a delegated subnet registers its name in.
+        "azure_dns_zone": "mysql.database.azure.com",
+        "azure_subnet_delegation": "Microsoft.DBforMySQL/flexibleServers",
     },
     "mongodb": {
         "label": "MongoDB",
@@ -470,6 +485,13 @@ DATABASES = {
             "url": "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
             "path": "/etc/ssl/certs/aws-rds-global-bundle.pem",
         },
+        # cloud=azure: Cosmos DB for MongoDB (RU-based, serverless). It speaks TLS only, with a public
+        # CA's certificate, on its own port; no retryable writes; `url_query` is what its URL needs.
+        "azure_database": "Azure Cosmos DB for MongoDB",
+        "azure_resource": "azurerm_cosmosdb_account",
+        "azure_version": "7.0",
+        "azure_port": 10255,
+        "azure_url_query": "tls=true&replicaSet=globaldb&retryWrites=false&maxIdleTimeMS=120000",
     },
 }
 
@@ -487,6 +509,10 @@ CACHES = {
         "port": 6379,
         "url_scheme": "redis",
         "url": "redis://{host}:6379/0",
+        # cloud=azure: Azure Cache for Redis, TLS only on its own port, hence `rediss://`.
+        "azure_cache": "Azure Cache for Redis",
+        "azure_url_scheme": "rediss",
+        "azure_port": 6380,
         "healthcheck": ["CMD", "redis-cli", "ping"],
         # Exec form of the server process: a pure cache, nothing written to disk.
         "command": [
@@ -601,9 +627,35 @@ CLOUDS = {
         "enabled": True,
         "languages": list(STACKS),
         "terraform_dir": "infra/terraform",
+        # How the README and comments name the cloud and where production's secrets live.
+        "provider": "AWS",
+        "secret_store": "AWS Secrets Manager",
+        # The settings of the commented backend block the learner fills in (ci=gitlab: GitLab's state).
+        "backend": {"type": "s3", "settings": ["bucket", "key", "region", "encrypt", "use_lockfile"]},
     },
     "gcp": _planned("Google Cloud", 5),
-    "azure": _planned("Azure", 5),
+    # Container Apps behind its own HTTPS ingress, the image in ACR, logs in Log Analytics.
+    "azure": {
+        "label": "Azure (Container Apps)",
+        "enabled": True,
+        "languages": list(STACKS),
+        "terraform_dir": "infra/terraform",
+        "provider": "Azure",
+        "secret_store": "Container Apps secrets",
+        "backend": {
+            "type": "azurerm",
+            "settings": ["resource_group_name", "storage_account_name", "container_name", "key", "use_azuread_auth"],
+        },
+        # Answers of other questions this cloud cannot deploy, with the reason the learner sees.
+        "refuses": {
+            "cache": {
+                "memcached": "Azure has no managed Memcached: choose Redis (Azure Cache for Redis) or no cache "
+                "with cloud=azure, or keep Memcached on AWS or with cloud=none.",
+            },
+        },
+        # Entra ID trades a CI system's OIDC token for an identity's token when it names this audience.
+        "oidc_audience": "api://AzureADTokenExchange",
+    },
     # The image from CI (GHCR), run with compose or `docker run` wherever Docker runs.
     "none": {
         "label": "Docker Compose only",
@@ -677,6 +729,15 @@ def unsupported_reason(value: str, language: str, question: str = "database") ->
             + "."
         )
     return ""
+
+
+def refused_reason(value: str, question: str, answers: dict[str, str]) -> str:
+    """Why answer `value` to `question` cannot go with the other `answers` ('' when it can): the
+    row's `refuses` names the answers of other questions it cannot deploy."""
+    refuses = OPTIONS[question][value].get("refuses", {})
+    return next(
+        (refuses[other][answer] for other, answer in answers.items() if answer in refuses.get(other, {})), ""
+    )
 
 
 def deploy_secrets(auth: str, database: str, cache: str) -> list[str]:
