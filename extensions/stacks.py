@@ -655,6 +655,8 @@ CLOUDS = {
         },
         # Entra ID trades a CI system's OIDC token for an identity's token when it names this audience.
         "oidc_audience": "api://AzureADTokenExchange",
+        # ci=gitlab: the Azure CLI's image, for the job that imports the tested image into ACR.
+        "gitlab_ci_image": "mcr.microsoft.com/azure-cli:2.67.0",
     },
     # The image from CI (GHCR), run with compose or `docker run` wherever Docker runs.
     "none": {

@@ -189,3 +189,32 @@ def test_every_api_style_is_offered_with_every_auth_method(tmp_path, language, a
     _copy(tmp_path, language=language, api_style=api_style, auth=auth)
     answers = (tmp_path / "out" / ".copier-answers.yml").read_text()
     assert f"api_style: {api_style}" in answers and f"auth: {auth}" in answers, answers
+
+
+# (cloud, question, answer, reason) for every answer a cloud refuses (stacks.CLOUDS `refuses`).
+REFUSED = [
+    (cloud, question, value, reason)
+    for cloud, row in stacks.CLOUDS.items()
+    if row["enabled"]
+    for question, answers in row.get("refuses", {}).items()
+    for value, reason in answers.items()
+]
+
+
+@pytest.mark.parametrize(
+    ("cloud", "question", "value", "reason"), REFUSED, ids=[f"{c}-{q}={v}" for c, q, v, _ in REFUSED]
+)
+def test_a_cloud_refuses_what_it_cannot_deploy_with_the_reason(tmp_path, cloud, question, value, reason):
+    language = next(lang for lang in ENABLED_LANGUAGES if value in options_for(lang, question))
+    _copy(tmp_path, language=language, **{question: value})  # fine on the default cloud...
+    _rejects(
+        tmp_path / "refused", reason, language=language, cloud=cloud, **{question: value}
+    )  # ...not on this one
+
+
+def test_the_refusal_check_catches_an_answer_it_refuses():
+    assert stacks.refused_reason("azure", "cloud", {"cache": "memcached"}).startswith(
+        "Azure has no managed Memcached"
+    )
+    assert stacks.refused_reason("azure", "cloud", {"cache": "redis"}) == ""
+    assert stacks.refused_reason("aws", "cloud", {"cache": "memcached"}) == ""

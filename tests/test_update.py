@@ -254,17 +254,23 @@ def other_answers() -> list[tuple[str, str, str | bool]]:
     """(language, question, answer): for each language and question, one answer besides the default;
     nginx turned on, which adds a service to compose and takes the app's port off the host; and
     kubernetes turned on, which adds a directory and a README section; and ci=gitlab, which swaps
-    .github/ for .gitlab-ci.yml and renovate.json and adds Terraform."""
+    .github/ for .gitlab-ci.yml and renovate.json and adds Terraform; and cloud=azure, which swaps
+    AWS's Terraform for Azure's at the same paths."""
+    extra = (("nginx", True), ("kubernetes", True), ("ci", "gitlab"), ("cloud", "azure"))
     return [
-        (language, question, next(value for value in options_for(language, question) if value != default))
+        (
+            language,
+            question,
+            next(
+                value
+                for value in options_for(language, question)
+                if value != default and (question, value) not in extra
+            ),
+        )
         for language in ENABLED_LANGUAGES
         for question, default in UPDATED_QUESTIONS.items()
         if len(options_for(language, question)) > 1
-    ] + [
-        (language, toggle, value)
-        for language in ENABLED_LANGUAGES
-        for toggle, value in (("nginx", True), ("kubernetes", True), ("ci", "gitlab"))
-    ]
+    ] + [(language, toggle, value) for language in ENABLED_LANGUAGES for toggle, value in extra]
 
 
 @pytest.mark.parametrize(("language", "question", "answer"), other_answers(), ids=lambda value: str(value))

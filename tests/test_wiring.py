@@ -25,7 +25,17 @@ from tests.helpers import nginx
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.clouds import terraform_dir
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
-from tests.helpers.facts import AUTHS, CACHES, CLOUDS, CONTRACT, DATABASES, facts_for, naming, stacks
+from tests.helpers.facts import (
+    AUTHS,
+    CACHES,
+    CLOUDS,
+    CONTRACT,
+    DATABASES,
+    TEMPLATE_ROOT,
+    facts_for,
+    naming,
+    stacks,
+)
 
 CI_SYSTEMS = stacks.CI_SYSTEMS
 
@@ -471,6 +481,9 @@ def check_terraform(project: Path, answers: dict) -> None:
     directory = terraform_dir(project, full)
     if directory is None:
         return
+    if full["cloud"] == "azure":
+        check_azure_terraform(directory, stack, db, full)
+        return
     tf = load_terraform(directory)
     resources = tf["resource"]
     port = stack["port"]
@@ -558,15 +571,25 @@ def check_terraform(project: Path, answers: dict) -> None:
     check_terraform_conventions(directory, tf, full["ci"])
 
 
-# The settings a learner fills in to keep the state in S3: where, encrypted, and locked.
-_BACKEND_SETTINGS = ("bucket", "key", "region", "encrypt", "use_lockfile")
+# The outputs each cloud's Terraform must give: the service URL and the registry to push to.
+_URL_OUTPUTS = {
+    "aws": {
+        "service_url": "http://${aws_lb.main.dns_name}",
+        "ecr_repository_url": "${aws_ecr_repository.app.repository_url}",
+    },
+    "azure": {
+        "service_url": "https://${azurerm_container_app.app.ingress[0].fqdn}",
+        "registry_login_server": "${azurerm_container_registry.main.login_server}",
+    },
+}
 
 
-def check_terraform_conventions(directory: Path, tf: dict, ci: str) -> None:
-    """The state stays local behind a commented S3 backend block the learner fills in (with GitLab
-    CI: in GitLab's managed state, which CI configures); every variable says what it is for, and each
-    one whose value has a shape (not a bool) checks it; the outputs give the service URL and the
-    registry to push to."""
+def check_terraform_conventions(directory: Path, tf: dict, ci: str, cloud: str = "aws") -> None:
+    """The state stays local behind a commented backend block the learner fills in (S3 on AWS, a
+    storage account on Azure; with GitLab CI: in GitLab's managed state, which CI configures); every
+    variable says what it is for, and each one whose value has a shape (not a bool) checks it; the
+    outputs give the service URL and the registry to push to."""
+    backend = CLOUDS[cloud]["backend"]
     backends = [block["backend"] for block in tf["terraform"] if "backend" in block]
     if ci == "gitlab":
         assert backends == [[{"http": {}}]], "GitLab-managed state, configured by CI's TF_HTTP_* variables"
@@ -577,10 +600,10 @@ def check_terraform_conventions(directory: Path, tf: dict, ci: str) -> None:
             for line in (directory / "versions.tf").read_text(encoding="utf-8").splitlines()
             if line.strip().startswith("#")
         ]
-        start = commented.index('backend "s3" {')
+        start = commented.index(f'backend "{backend["type"]}" {{')
         block = commented[start + 1 : commented.index("}", start)]
-        assert [line.split("=")[0].strip() for line in block] == list(_BACKEND_SETTINGS), (
-            f"the commented S3 backend names {', '.join(_BACKEND_SETTINGS)}"
+        assert [line.split("=")[0].strip() for line in block] == backend["settings"], (
+            f"the commented {backend['type']} backend names {', '.join(backend['settings'])}"
         )
     for name, variable in tf["variable"].items():
         assert variable.get("description", "").strip(), f"var.{name} has a description"
@@ -590,10 +613,10 @@ def check_terraform_conventions(directory: Path, tf: dict, ci: str) -> None:
                 f"var.{name} validates its value and says what it expects"
             )
     outputs = tf["output"]
-    assert outputs["service_url"]["value"] == "http://${aws_lb.main.dns_name}", "the service URL is an output"
-    assert outputs["ecr_repository_url"]["value"] == "${aws_ecr_repository.app.repository_url}", (
-        "the registry to push to is an output"
-    )
+    for name, value in _URL_OUTPUTS[cloud].items():
+        assert outputs.get(name, {}).get("value") == value, (
+            f"output {name} is {value}: the service URL and registry"
+        )
 
 
 def check_documentdb(tf: dict, db: dict) -> None:
@@ -627,6 +650,235 @@ def password_reference(url: str) -> str:
     """The `${...}` reference in a URL's password place (urlsplit cannot parse a templated host)."""
     credentials = url.split("://", 1)[1].split("@", 1)[0]
     return credentials.split(":", 1)[1]
+
+
+# --- Azure ----------------------------------------------------------------------------
+
+_AZURE_PROBES = (
+    ("startup_probe", "health_path"),
+    ("liveness_probe", "health_path"),
+    ("readiness_probe", "readiness_path"),
+)
+
+
+def _secret_name(key: str) -> str:
+    """The Container Apps secret that holds the contract env key `key` (its names take no `_`)."""
+    return key.replace("_", "-")
+
+
+def check_azure_terraform(directory: Path, stack: dict, db: dict, full: dict) -> None:
+    """cloud=azure: the Container App runs the image from the ACR Terraform makes (pulled with the
+    app's identity), its ingress on the stack's port, its probes on the contract's paths, the
+    contract's env with exactly the deploy secrets as secret references; the database and cache
+    Terraform makes are the ones those URLs name, private, and over TLS where the service allows."""
+    tf = load_terraform(directory)
+    resources = tf["resource"]
+    port = stack["port"]
+    assert resolve(tf, "${local.app_port}") == port
+    (app,) = resources["azurerm_container_app"].values()
+    (ingress,) = app["ingress"]
+    assert resolve(tf, ingress["target_port"]) == port, "the ingress targets the stack's port"
+    assert ingress["external_enabled"] is True and ingress["allow_insecure_connections"] is False
+
+    (registry,) = app["registry"]
+    assert registry["server"] == "${azurerm_container_registry.main.login_server}"
+    assert registry["identity"] == "${azurerm_user_assigned_identity.app.id}", (
+        "pulled with the app's identity"
+    )
+    assert app["identity"][0]["identity_ids"] == [registry["identity"]]
+    pull = resources["azurerm_role_assignment"]["app_pull"]
+    assert (pull["scope"], pull["role_definition_name"], pull["principal_id"]) == (
+        "${azurerm_container_registry.main.id}",
+        "AcrPull",
+        "${azurerm_user_assigned_identity.app.principal_id}",
+    ), "the app's identity may pull from the registry, nothing else"
+    (registry_resource,) = resources["azurerm_container_registry"].values()
+    assert registry_resource["admin_enabled"] is False, "no registry password"
+
+    (template,) = app["template"]
+    (container,) = template["container"]
+    assert (
+        container["image"] == "${azurerm_container_registry.main.login_server}/${local.name}:${var.image_tag}"
+    ), "the image comes from the registry Terraform makes, at the project's repository"
+    assert resolve(tf, "${local.name}") == "${var.project_name}"
+    assert tf["variable"]["project_name"]["default"] == full["project_slug"]
+    for probe, path in _AZURE_PROBES:
+        (block,) = container[probe]
+        assert block["transport"] == "HTTP", f"{probe} is an HTTP probe"
+        assert resolve(tf, block["port"]) == port, f"{probe} on the stack's port"
+        assert resolve(tf, block["path"]) == CONTRACT[path], f"{probe} on the contract's {path}"
+    if not db["server"]:
+        assert (template["min_replicas"], template["max_replicas"]) == (1, 1), (
+            f"{db['label']} lives in the replica: exactly one"
+        )
+
+    env = {item["name"]: item for item in container["env"]}
+    secret_env = {name: item["secret_name"] for name, item in env.items() if "secret_name" in item}
+    plain = {name: item["value"] for name, item in env.items() if "secret_name" not in item}
+    keys = stacks.deploy_secrets(full["auth"], full["database"], full["cache"])
+    assert secret_env == {CONTRACT["env"][key]: _secret_name(key) for key in keys}, (
+        "the container gets exactly the deploy secrets, each from its secret"
+    )
+    secrets = {item["name"]: item["value"] for item in app.get("secret", [])}
+    assert secrets == {_secret_name(key): f"${{local.{key}}}" for key in keys}, "every secret is defined once"
+    assert all(key in tf["locals"] for key in keys), "every secret's value is made here"
+    contract_env = set(CONTRACT["env"].values())
+    assert set(plain) - {"MIGRATE_ON_START"} <= contract_env, "the env names are the contract's"
+    assert set(plain) == {
+        CONTRACT["env"]["port"],
+        CONTRACT["env"]["app_env"],
+        CONTRACT["env"]["log_level"],
+        "MIGRATE_ON_START",
+    } | (production_env(full) - auth_secrets(full)), "the settings production needs, no secret among them"
+    assert plain[CONTRACT["env"]["port"]] == "${tostring(local.app_port)}"
+    if anonymous(full):
+        assert plain[CONTRACT["env"]["allow_anonymous_writes"]] == "${tostring(var.allow_anonymous_writes)}"
+        assert tf["variable"]["allow_anonymous_writes"]["default"] is False, "opt-in, never by default"
+    for name in OIDC_ENV if full["auth"] == "oauth2" else ():
+        assert plain[CONTRACT["env"][name]] == f"${{var.{name}}}"
+        assert "default" not in tf["variable"][name], (
+            f"var.{name} has no default: the learner names their issuer"
+        )
+
+    (environment,) = resources["azurerm_container_app_environment"].values()
+    assert environment["log_analytics_workspace_id"] == "${azurerm_log_analytics_workspace.main.id}"
+    assert environment["infrastructure_subnet_id"] == "${azurerm_subnet.apps.id}"
+    check_azure_database(tf, db, full)
+    check_azure_cache(tf, full)
+    check_azure_ci_trust(tf, full)
+    check_terraform_conventions(directory, tf, full["ci"], "azure")
+
+
+def check_azure_database(tf: dict, db: dict, full: dict) -> None:
+    """The DATABASE_URL secret names the server Terraform makes, its port and database; the server
+    is private; Cosmos DB's URL asks for TLS and turns retryable writes off."""
+    resources = tf["resource"]
+    kinds = {db_row.get("azure_resource") for db_row in DATABASES.values()} - {None}
+    if not db["server"]:
+        assert not kinds & set(resources), f"{db['label']} needs no database server"
+        assert "database_url" not in tf["locals"]
+        return
+    assert kinds & set(resources) == {db["azure_resource"]}, f"one {db['azure_database']}"
+    (server,) = resources[db["azure_resource"]].values()
+    url = tf["locals"]["database_url"]
+    assert url.startswith(db["url_scheme"] + "://")
+    host_port = url.split("@", 1)[1].split("/", 1)[0]
+    path = url.split("@", 1)[1].split("/", 1)[1].split("?", 1)[0]
+    snake = naming.snake(full["project_slug"])
+    if full["database"] == "mongodb":
+        assert server["kind"] == "MongoDB" and server["mongo_server_version"] == db["azure_version"]
+        assert server["is_virtual_network_filter_enabled"] is True
+        assert server["virtual_network_rule"] == [{"id": "${azurerm_subnet.apps.id}"}], "the apps subnet only"
+        assert host_port.endswith(f".mongo.cosmos.azure.com:{db['azure_port']}")
+        assert path == "${azurerm_cosmosdb_mongo_database.main.name}"
+        assert resources["azurerm_cosmosdb_mongo_database"]["main"]["name"] == snake
+        query = dict(parse_qsl(url.split("?", 1)[1]))
+        assert query == dict(parse_qsl(db["azure_url_query"]))
+        assert (query["tls"], query["retryWrites"]) == ("true", "false"), "TLS on, no retryable writes"
+        assert password_reference(url) == "${urlencode(azurerm_cosmosdb_account.main.primary_key)}"
+        return
+    assert server["version"] == db["azure_version"]
+    assert server["public_network_access_enabled"] is False, "no public access"
+    assert server["delegated_subnet_id"] == "${azurerm_subnet.database.id}"
+    (delegation,) = resources["azurerm_subnet"]["database"]["delegation"]
+    assert delegation["service_delegation"][0]["name"] == db["azure_subnet_delegation"]
+    assert resources["azurerm_private_dns_zone"]["database"]["name"].endswith("." + db["azure_dns_zone"])
+    assert host_port == f"${{{db['azure_resource']}.main.fqdn}}:{db['port']}", "the server's name and port"
+    assert password_reference(url) == "${random_password.db.result}"
+    assert server["administrator_password"] == "${random_password.db.result}"
+    database = (
+        "azurerm_postgresql_flexible_server_database"
+        if full["database"] == "postgresql"
+        else "azurerm_mysql_flexible_database"
+    )
+    assert path == f"${{{database}.main.name}}" and resources[database]["main"]["name"] == snake
+
+
+def check_azure_cache(tf: dict, full: dict) -> None:
+    """With Redis, CACHE_URL is a TLS (`rediss://`) URL of the cache Terraform makes, on its TLS port,
+    which the service accepts; the cache has no public access, only a private endpoint."""
+    resources = tf["resource"]
+    cache = CACHES[full["cache"]]
+    if "image" not in cache:
+        assert "azurerm_redis_cache" not in resources and "cache_url" not in tf["locals"]
+        return
+    url = tf["locals"]["cache_url"]
+    assert url.startswith(cache["azure_url_scheme"] + "://"), "TLS only"
+    assert url.endswith("@${azurerm_redis_cache.main.hostname}:${azurerm_redis_cache.main.ssl_port}/0")
+    service = (TEMPLATE_ROOT / "template").glob('*src*/*/{% if cache != "none" %}cache.py{% endif %}.jinja')
+    (source,) = list(service)
+    assert f'"{cache["azure_url_scheme"]}"' in source.read_text(encoding="utf-8"), (
+        "the service accepts the scheme"
+    )
+    (redis,) = resources["azurerm_redis_cache"].values()
+    assert redis["non_ssl_port_enabled"] is False and redis["public_network_access_enabled"] is False
+    (connection,) = resources["azurerm_private_endpoint"]["cache"]["private_service_connection"]
+    assert connection["private_connection_resource_id"] == "${azurerm_redis_cache.main.id}"
+
+
+# The roles a deploy identity needs: copy the image into ACR and roll the Container App out.
+_AZURE_DEPLOY_ACTIONS = {
+    "Microsoft.ContainerRegistry/registries/importImage/action",
+    "Microsoft.App/containerApps/write",
+    "Microsoft.App/managedEnvironments/join/action",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+}
+_AZURE_DEPLOY_SCOPES = {
+    "${azurerm_container_registry.main.id}",
+    "${azurerm_container_app.app.id}",
+    "${azurerm_container_app_environment.main.id}",
+    "${azurerm_user_assigned_identity.app.id}",
+}
+
+
+def check_azure_ci_trust(tf: dict, full: dict) -> None:
+    """Terraform makes the trust CI needs: two user-assigned identities, each with a federated
+    credential for the CI system's issuer and Entra ID's audience, trusting one exact subject of this
+    repository (the deploy one: GitHub's production environment, GitLab's default branch); the deploy
+    identity may import images and update the app, on those resources only."""
+    resources, variables, outputs = tf["resource"], tf["variable"], tf["output"]
+    subjects = tf["locals"]["ci_subjects"]
+    if full["ci"] == "github":
+        issuer = "https://token.actions.githubusercontent.com"
+        repository = "repo:${var.github_repository}"
+        assert subjects == {
+            "plan": f"{repository}:pull_request",
+            "deploy": f"{repository}:environment:production",
+        }
+        assert (
+            variables["github_repository"]["default"] == f"{full['repository_owner']}/{full['project_slug']}"
+        )
+    else:
+        issuer = "${var.gitlab_url}"
+        branch = "project_path:${var.gitlab_project_path}:ref_type:branch:ref:${var.gitlab_deploy_branch}"
+        assert subjects == {"plan": branch, "deploy": branch}, "the default branch of this project only"
+        assert variables["gitlab_url"]["default"] == CI_SYSTEMS["gitlab"]["oidc_issuer"]
+        assert (
+            variables["gitlab_project_path"]["default"]
+            == f"{full['repository_owner']}/{full['project_slug']}"
+        )
+    assert not any("*" in subject for subject in subjects.values()), "Entra ID matches subjects exactly"
+    identities = resources["azurerm_user_assigned_identity"]["ci"]
+    assert identities["for_each"] == "${local.ci_subjects}"
+    credential = resources["azurerm_federated_identity_credential"]["ci"]
+    assert credential["for_each"] == "${local.ci_subjects}" and credential["subject"] == "${each.value}"
+    assert credential["parent_id"] == "${azurerm_user_assigned_identity.ci[each.key].id}"
+    assert credential["issuer"] == issuer
+    assert credential["audience"] == [CLOUDS["azure"]["oidc_audience"]]
+
+    deploy = resources["azurerm_role_definition"]["ci_deploy"]
+    (permissions,) = deploy["permissions"]
+    assert set(permissions["actions"]) == _AZURE_DEPLOY_ACTIONS, "the deploy role copies images and rolls out"
+    assert deploy["assignable_scopes"] == ["${azurerm_resource_group.main.id}"]
+    reader = resources["azurerm_role_definition"]["ci_read_secrets"]["permissions"][0]["actions"]
+    assert all(action.endswith("/action") for action in reader), "the read role reads keys, writes nothing"
+    assignments = resources["azurerm_role_assignment"]
+    deploy_role = "${azurerm_role_definition.ci_deploy.role_definition_resource_id}"
+    scoped = {a["scope"] for a in assignments.values() if a.get("role_definition_id") == deploy_role}
+    assert scoped == _AZURE_DEPLOY_SCOPES, f"the deploy role is granted on {scoped}"
+    assert all(a.get("role_definition_name") in (None, "Reader", "AcrPull") for a in assignments.values())
+    assert assignments["ci_read"]["scope"] == "${azurerm_resource_group.main.id}"
+    assert {"tenant_id", "ci_plan_client_id", "ci_deploy_client_id", "registry_name"} <= set(outputs)
 
 
 _SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
@@ -881,6 +1133,9 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
         "terraform init -backend=false",
         "terraform validate",
     ]
+    if full["cloud"] == "azure":
+        check_gitlab_azure(project, jobs, text, full)
+        return
     default_branch = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
     for name in aws:
         job = jobs[name]
@@ -915,12 +1170,80 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
     )
 
 
+def check_gitlab_azure(project: Path, jobs: dict, text: str, full: dict) -> None:
+    """ci=gitlab on Azure: plan, release and deploy sign in with the job's ID token for Entra ID's
+    audience, as the identities the README has the learner name; all on the default branch (the
+    federated credentials trust nothing else), the deploy behind a manual job; release imports the
+    image this pipeline pushed into the repository the Container App runs."""
+    for word in ("ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "ARM_ACCESS_KEY", "ARM_CLIENT_CERTIFICATE"):
+        assert word not in text, f"no long-lived Azure secret: {word} is not in .gitlab-ci.yml"
+    default_branch = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
+    audience = CLOUDS["azure"]["oidc_audience"]
+    clients = {
+        "plan": "AZURE_PLAN_CLIENT_ID",
+        "release": "AZURE_DEPLOY_CLIENT_ID",
+        "deploy": "AZURE_DEPLOY_CLIENT_ID",
+    }
+    for name, client in clients.items():
+        job = jobs[name]
+        assert job["id_tokens"] == {"AZURE_ID_TOKEN": {"aud": audience}}, (
+            f"{name} uses an ID token for Entra ID"
+        )
+        (rule,) = job["rules"]
+        assert rule["if"].startswith(default_branch + " &&") and client in rule["if"], (
+            f"{name} runs on the default branch once {client} is set"
+        )
+    for name in ("plan", "deploy"):
+        job = jobs[name]
+        assert job["variables"]["ARM_USE_OIDC"] == "true"
+        assert 'export ARM_OIDC_TOKEN="$AZURE_ID_TOKEN"' in job["before_script"]
+        assert f'export ARM_CLIENT_ID="${clients[name]}"' in _script(job), (
+            f"{name} signs in as {clients[name]}"
+        )
+        assert job["variables"]["TF_VAR_image_tag"] == "$CI_COMMIT_SHA"
+    assert jobs["deploy"]["rules"][0].get("when") == "manual", "deploying waits for a person"
+    assert "when" not in jobs["release"]["rules"][0] and jobs["deploy"]["needs"] == ["release"]
+    assert _script(jobs["deploy"])[-1] == "terraform apply -auto-approve"
+    assert any(line.startswith("terraform plan ") for line in _script(jobs["plan"]))
+
+    release = jobs["release"]
+    assert release["image"] == CLOUDS["azure"]["gitlab_ci_image"]
+    login, copy = (shlex.split(line) for line in _script(release))
+    options = dict(itertools.pairwise(login))
+    assert login[:3] == ["az", "login", "--service-principal"]
+    assert (options["--username"], options["--federated-token"]) == (
+        "$AZURE_DEPLOY_CLIENT_ID",
+        "$AZURE_ID_TOKEN",
+    )
+    options = dict(itertools.pairwise(copy))
+    assert copy[:3] == ["az", "acr", "import"]
+    assert options["--source"] == f"{CI_SYSTEMS['gitlab']['image']}:$CI_COMMIT_SHA", (
+        "the image this pipeline pushed"
+    )
+    terraform = load_terraform(project / CLOUDS["azure"]["terraform_dir"])
+    repository = terraform["variable"]["project_name"]["default"]
+    assert options["--image"] == f"{repository}:$CI_COMMIT_SHA", "into the repository the Container App runs"
+    assert options["--name"] == "$AZURE_REGISTRY_NAME"
+
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    waited = {name for job in clients for name in re.findall(r"\$([A-Z_]+)", jobs[job]["rules"][0]["if"])}
+    waited -= {"CI_COMMIT_BRANCH", "CI_DEFAULT_BRANCH"}
+    assert waited == {"AZURE_PLAN_CLIENT_ID", "AZURE_DEPLOY_CLIENT_ID", "AZURE_REGISTRY_NAME"}
+    used = set(re.findall(r"\$(AZURE_[A-Z_]+)", text)) - {"AZURE_ID_TOKEN"}
+    for name in used:
+        assert f"`{name}`" in readme, f"the README names {name}"
+    for name in used - {"AZURE_SUBSCRIPTION_ID"}:
+        source = re.search(rf"`{name}`\s+from\s+`(\w+)`", readme)
+        assert source and source.group(1) in terraform["output"], f"the README sets {name} from an output"
+
+
 def check_gitlab_oidc(project: Path, answers: dict) -> None:
     """With ci=gitlab on AWS, Terraform makes the trust the pipeline needs: an OIDC provider for
     the GitLab instance, and roles only this project's pipelines (deploy: its default branch) assume."""
     _stack, _db, full = _facts(project, answers)
     directory = terraform_dir(project, full)
-    if full["ci"] != "gitlab" or directory is None:
+    if full["ci"] != "gitlab" or directory is None or full["cloud"] == "azure":
+        # Azure's trust, for either CI system, is check_azure_ci_trust's (the terraform check).
         if directory is not None:
             assert not (directory / "gitlab_oidc.tf").exists()
         return
@@ -1090,7 +1413,7 @@ def check_docs(project: Path, answers: dict) -> None:
 # Words only a cloud deployment brings. With cloud=none they are nowhere but in the service's own
 # source, which is the same whatever the cloud (tests/test_render.py).
 CLOUD_WORDS = re.compile(
-    r"\b(terraform|aws|ecs|fargate|ecr|rds|documentdb|elasticache|secrets manager|cloudwatch)\b",
+    r"\b(terraform|aws|ecs|fargate|ecr|rds|documentdb|elasticache|secrets manager|cloudwatch|azurerm|cosmos db|container apps)\b",
     re.IGNORECASE,
 )
 
@@ -1111,7 +1434,10 @@ def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: 
     ports published, what production needs passed in, SQLite's data on a volume."""
     directory = CLOUDS[full["cloud"]]["terraform_dir"]
     if directory:
-        assert "\n## Deploy to AWS\n" in readme and f"\ncd {directory}\n" in readme
+        provider = CLOUDS[full["cloud"]]["provider"]
+        assert f"\n## Deploy to {provider}\n" in readme and f"\ncd {directory}\n" in readme
+        if full["cloud"] == "azure":
+            check_azure_deploy_docs(project, full, readme)
         return
     source = project / stack["paths"]["source"]
     for path in sorted(project.rglob("*")):
@@ -1145,6 +1471,37 @@ def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: 
         assert data in [volume.split(":", 1)[1] for volume in compose_app["volumes"]], "as under compose"
     assert run[-1] in pushed_images(project, full), "docker run runs an image CI pushes"
     assert curl == ["curl", "-fsS", f"http://localhost:{stack['port']}{CONTRACT['health_path']}"]
+
+
+# What only AWS's files speak of: none of it belongs in an Azure render, outside the service's source
+# (Microsoft.DocumentDB is the name of Cosmos DB's resource provider).
+AWS_WORDS = re.compile(
+    r"\b(aws|ecs|fargate|ecr|rds|(?<!Microsoft\.)documentdb|elasticache|secrets manager|cloudwatch)\b",
+    re.IGNORECASE,
+)
+
+
+def check_azure_deploy_docs(project: Path, full: dict, readme: str) -> None:
+    """cloud=azure: the README pushes the first image to the registry and repository the Container
+    App runs, from outputs Terraform has, names the GitHub variables the workflow reads from outputs
+    too, and no file outside the service's source speaks of AWS."""
+    commands = deploy_commands(readme, "Deploy to Azure")
+    tf = load_terraform(project / CLOUDS["azure"]["terraform_dir"])
+    assert ["SERVER=$(terraform", "output", "-raw", "registry_login_server)"] in commands
+    assert "registry_login_server" in tf["output"]
+    (build,) = [words for words in commands if words[:2] == ["docker", "build"]]
+    repository = tf["variable"]["project_name"]["default"]
+    assert build[build.index("push") + 1] == build[build.index("-t") + 1] == f"$SERVER/{repository}:v1", (
+        "the README pushes to the repository the Container App runs"
+    )
+    applies = [words for words in commands if words[:2] == ["terraform", "apply"]]
+    assert applies[-1][:4] == ["terraform", "apply", "-var", "image_tag=v1"], "it runs the image pushed"
+    stack = facts_for(full["language"], full["project_slug"], full["api_style"])
+    source = project / stack["paths"]["source"]
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and ".git" not in path.relative_to(project).parts and source not in path.parents:
+            found = AWS_WORDS.search(path.read_text(encoding="utf-8", errors="replace"))
+            assert found is None, f"{path.relative_to(project)} speaks of {found.group(0)!r} on Azure"
 
 
 KUBERNETES = "deploy/kubernetes"

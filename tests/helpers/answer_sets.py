@@ -6,14 +6,16 @@ two services, and secrets and IAM depend on both), plus the optional-file toggle
 auth none and a cache). All of those keep the default cloud;
 cloud=none goes with each of those answers at least once, so every pair of a cloud with another
 answer is rendered and checked. ci=gitlab goes with each language on a server database (with a
-cache and gRPC where the language has them), and without a cloud."""
+cache and gRPC where the language has them), and without a cloud. cloud=azure goes with each language, CI system and database, and the toggles."""
 
 from __future__ import annotations
 
 import itertools
 
 from tests.helpers.combinations import DIMENSIONS
-from tests.helpers.facts import DATABASES, ENABLED_LANGUAGES, databases_for, options_for
+from tests.helpers.facts import DATABASES, ENABLED_LANGUAGES, databases_for, options_for, stacks
+
+refused_reason = stacks.refused_reason
 
 # copier.yml's defaults of the questions besides language and database.
 OPTION_DEFAULTS = {"cache": "none", "api_style": "rest", "auth": "jwt"}
@@ -64,8 +66,17 @@ ANSWER_SETS["no-grafana"] = {"grafana": False}
 
 def each_value_once(language: str, answers: dict[str, str]) -> list[dict[str, str]]:
     """`answers` with every value of every dimension the language offers, each at least once: the
-    i-th set takes the i-th value of each dimension (its default once the values run out)."""
-    values = [options_for(language, question) for question in DIMENSIONS]
+    i-th set takes the i-th value of each dimension (its default once the values run out). Values
+    the cloud of `answers` refuses (copier.yml does) are left out."""
+    cloud = answers.get("cloud", "aws")
+    values = [
+        [
+            value
+            for value in options_for(language, question)
+            if not refused_reason(cloud, "cloud", {question: value})
+        ]
+        for question in DIMENSIONS
+    ]
     return [
         {question: value or DIMENSIONS[question] for question, value in zip(DIMENSIONS, row, strict=True)}
         | answers
@@ -115,3 +126,16 @@ for _language in ENABLED_LANGUAGES:
         "kubernetes": True,
         "ci": "gitlab",
     }
+
+# cloud=azure with each language, each CI system and each database (every other value once, but the
+# cache Azure refuses), and with the toggles whose files speak of the deployment.
+for _language in ENABLED_LANGUAGES:
+    for _ci in ("github", "gitlab"):
+        for _answers in each_value_once(_language, {"cloud": "azure", "ci": _ci}):
+            ANSWER_SETS[answer_set_id(_language, _answers)] = {"language": _language, **_answers}
+    for _toggle in ("nginx", "kubernetes"):
+        ANSWER_SETS[f"{_language}-{_toggle}-cloud=azure"] = {
+            "language": _language,
+            _toggle: True,
+            "cloud": "azure",
+        }
