@@ -644,7 +644,13 @@ CLOUDS = {
         "secret_store": "Container Apps secrets",
         "backend": {
             "type": "azurerm",
-            "settings": ["resource_group_name", "storage_account_name", "container_name", "key", "use_azuread_auth"],
+            "settings": [
+                "resource_group_name",
+                "storage_account_name",
+                "container_name",
+                "key",
+                "use_azuread_auth",
+            ],
         },
         # Answers of other questions this cloud cannot deploy, with the reason the learner sees.
         "refuses": {
