@@ -412,6 +412,22 @@ def test_checkov_catches_an_unscanned_registry(tmp_path, default_project):
     assert failed == {("CKV_AWS_163", "aws_ecr_repository.app")}
 
 
+def test_checkov_catches_a_registry_with_an_admin_password(tmp_path, render):
+    """The scan fails Azure's Terraform too: a copy whose ACR turns the admin user on is reported."""
+    terraform = tmp_path / "terraform"
+    shutil.copytree(render(cloud="azure") / "infra/terraform", terraform)
+    main = terraform / "main.tf"
+    text = main.read_text(encoding="utf-8")
+    assert "  admin_enabled       = false\n" in text
+    main.write_text(
+        text.replace("  admin_enabled       = false\n", "  admin_enabled       = true\n"), encoding="utf-8"
+    )
+    failed = {
+        (check["check_id"], check["resource"]) for check in _checkov(terraform)["results"]["failed_checks"]
+    }
+    assert failed == {("CKV_AZURE_137", "azurerm_container_registry.main")}
+
+
 def test_checkov_skip_check_catches_a_skip_without_reason():
     assert _CHECKOV_SKIP.search("# checkov:skip=CKV_AWS_2").group(2) is None
     assert not _CHECKOV_SKIP.search("# checkov:skip=CKV_AWS_2:  ").group(2).strip()

@@ -1727,6 +1727,10 @@ _K8S_DEPLOYMENT = f"{KUBERNETES}/deployment.yaml"
 _GITLAB = {"ci": "gitlab", "database": "postgresql", "cache": "redis", "api_style": "grpc"}
 _GITLAB_CI = ".gitlab-ci.yml"
 _GITLAB_TF = "infra/terraform/gitlab_oidc.tf"
+_AZURE = {"cloud": "azure", "database": "postgresql", "cache": "redis"}
+_AZURE_TF = "infra/terraform"
+_AZURE_APP = f"{_AZURE_TF}/container_app.tf"
+_GITLAB_AZURE = {"ci": "gitlab", "cloud": "azure", "database": "postgresql"}
 
 MUTATIONS = {
     "dependabot terraform directory": (
@@ -2321,6 +2325,155 @@ MUTATIONS = {
         _GITLAB_TF,
         "resources = [aws_ecs_service.app.id]",
         'resources = ["*"]',
+    ),
+    # cloud=azure: each Azure wiring check fails on a broken copy of the file it reads.
+    "azure target port": (
+        "terraform",
+        _AZURE,
+        _AZURE_APP,
+        "target_port                = local.app_port",
+        "target_port                = 9999",
+    ),
+    "azure liveness on readiness": (
+        "terraform",
+        _AZURE,
+        _AZURE_APP,
+        '      liveness_probe {\n        transport               = "HTTP"\n        port                    = local.app_port\n        path                    = local.health_path',
+        '      liveness_probe {\n        transport               = "HTTP"\n        port                    = local.app_port\n        path                    = local.readiness_path',
+    ),
+    "azure readiness on health": (
+        "terraform",
+        _AZURE,
+        _AZURE_APP,
+        "path                    = local.readiness_path",
+        "path                    = local.health_path",
+    ),
+    "azure image from elsewhere": (
+        "terraform",
+        _AZURE,
+        _AZURE_APP,
+        'image  = "${azurerm_container_registry.main.login_server}/${local.name}:${var.image_tag}"',
+        'image  = "docker.io/me/app:${var.image_tag}"',
+    ),
+    "azure secret as plain env": (
+        "terraform",
+        _AZURE,
+        _AZURE_APP,
+        '        name        = "JWT_SECRET"\n        secret_name = "jwt-secret"',
+        '        name  = "JWT_SECRET"\n        value = local.jwt_secret',
+    ),
+    "azure env name": ("terraform", _AZURE, _AZURE_APP, 'name  = "LOG_LEVEL"', 'name  = "LOGLEVEL"'),
+    "azure cache url without tls": (
+        "terraform",
+        _AZURE,
+        f"{_AZURE_TF}/cache.tf",
+        'cache_url = "rediss://',
+        'cache_url = "redis://',
+    ),
+    "azure database public": (
+        "terraform",
+        _AZURE,
+        f"{_AZURE_TF}/database.tf",
+        "public_network_access_enabled = false",
+        "public_network_access_enabled = true",
+    ),
+    "azure cosmos retryable writes": (
+        "terraform",
+        {"cloud": "azure", "database": "mongodb"},
+        f"{_AZURE_TF}/database.tf",
+        "retryWrites=false",
+        "retryWrites=true",
+    ),
+    "azure sqlite scaled out": (
+        "terraform",
+        {"cloud": "azure"},
+        _AZURE_APP,
+        "max_replicas                     = 1",
+        "max_replicas                     = 3",
+    ),
+    "azure deploy trusted from any branch": (
+        "terraform",
+        _AZURE,
+        f"{_AZURE_TF}/ci_oidc.tf",
+        'deploy = "repo:${var.github_repository}:environment:production"',
+        'deploy = "repo:${var.github_repository}:ref:refs/heads/*"',
+    ),
+    "azure deploy role wildcard": (
+        "terraform",
+        _AZURE,
+        f"{_AZURE_TF}/ci_oidc.tf",
+        '"Microsoft.App/containerApps/write"',
+        '"*"',
+    ),
+    "azure deploy role on the resource group": (
+        "terraform",
+        _AZURE,
+        f"{_AZURE_TF}/ci_oidc.tf",
+        "scope              = azurerm_container_app.app.id",
+        "scope              = azurerm_resource_group.main.id",
+    ),
+    "azure backend without entra id": (
+        "terraform",
+        _AZURE,
+        f"{_AZURE_TF}/versions.tf",
+        "  #   use_azuread_auth     = true\n",
+        "",
+    ),
+    "azure service url output": (
+        "terraform",
+        _AZURE,
+        f"{_AZURE_TF}/outputs.tf",
+        'value       = "https://${azurerm_container_app.app.ingress[0].fqdn}"\n',
+        'value       = "http://${azurerm_container_app.app.ingress[0].fqdn}"\n',
+    ),
+    "azure docs push elsewhere": (
+        "docs",
+        _AZURE,
+        "README.md",
+        'docker push "$SERVER/backend-roadmap-service:v1"',
+        'docker push "$SERVER/app:v1"',
+    ),
+    "azure docs aws leftover": (
+        "docs",
+        _AZURE,
+        "compose.yaml",
+        "Container Apps secrets",
+        "AWS Secrets Manager",
+    ),
+    "gitlab azure deploy from any branch": (
+        "ci",
+        _GITLAB_AZURE,
+        _GITLAB_CI,
+        "    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $AZURE_DEPLOY_CLIENT_ID && $AZURE_REGISTRY_NAME\n      when: manual",
+        "    - if: $AZURE_DEPLOY_CLIENT_ID && $AZURE_REGISTRY_NAME\n      when: manual",
+    ),
+    "gitlab azure import into another repository": (
+        "ci",
+        _GITLAB_AZURE,
+        _GITLAB_CI,
+        '--image "backend-roadmap-service:$CI_COMMIT_SHA"',
+        '--image "app:$CI_COMMIT_SHA"',
+    ),
+    "gitlab azure client secret": (
+        "ci",
+        _GITLAB_AZURE,
+        _GITLAB_CI,
+        '    ARM_USE_OIDC: "true"\n',
+        '    ARM_USE_OIDC: "true"\n    ARM_CLIENT_SECRET: $AZURE_SECRET\n',
+    ),
+    "gitlab azure id token audience": (
+        "ci",
+        _GITLAB_AZURE,
+        _GITLAB_CI,
+        "aud: api://AzureADTokenExchange",
+        "aud: https://gitlab.com",
+    ),
+    "gitlab azure readme variable from a missing output": (
+        "ci",
+        _GITLAB_AZURE,
+        "README.md",
+        "from `ci_deploy_client_id`",
+        "from `deploy_client_id`",
     ),
     "renovate without terraform": ("dependabot", _GITLAB, "renovate.json", ', "terraform"]', "]"),
     "renovate young releases": ("dependabot", _GITLAB, "renovate.json", '"3 days"', '"0 days"'),
