@@ -613,6 +613,9 @@ CLOUDS = {
     },
 }
 
+# The Terraform CI runs: 1.10 and later lock S3 state with a lock file (`use_lockfile`), no DynamoDB.
+TERRAFORM_VERSION = "1.11.4"
+
 # The CI system that lints, tests and builds, and where it pushes the image (`image`, as the CI
 # file names it; `{owner}` lower case and `{slug}` filled in).
 # `files`: what only this system's renders hold; `updater`: the bot that keeps dependencies current.
@@ -626,6 +629,17 @@ CI_SYSTEMS = {
         # Where others pull it from (`{owner}` lower case; the README's docker run).
         "published_image": "ghcr.io/{owner}/{slug}",
         "badge": "[![CI](https://github.com/{owner}/{slug}/actions/workflows/ci.yml/badge.svg)](https://github.com/{owner}/{slug}/actions/workflows/ci.yml)",
+        "terraform_version": TERRAFORM_VERSION,
+        # The ID token the plan and deploy jobs trade for AWS credentials, and the issuer Terraform
+        # trusts. The deploy job runs in this environment: its protection rules are the manual gate,
+        # and the deploy role trusts only tokens of jobs in it.
+        "oidc_issuer": "https://token.actions.githubusercontent.com",
+        "oidc_audience": "sts.amazonaws.com",
+        "deploy_environment": "production",
+        # How the README and Terraform outputs name the settings that hold the role ARNs.
+        "variable_kind": "GitHub Actions variable",
+        "review_label": "pull requests",
+        "protected_hint": "",
     },
     "gitlab": {
         "label": "GitLab CI",
@@ -640,16 +654,19 @@ CI_SYSTEMS = {
         # Images of the jobs that are no language's: Buildah builds without a Docker daemon (and,
         # unlike kaniko, understands RUN --mount); kaniko's debug variant (it has a shell) only
         # copies the tested image into ECR with its built-in ECR credential helper; Terraform as
-        # on GitHub (1.9.8).
+        # on GitHub.
         "images": {
             "buildah": "quay.io/buildah/stable:v1.40.1",
             "kaniko": "gcr.io/kaniko-project/executor:v1.23.2-debug",
-            "terraform": "hashicorp/terraform:1.9.8",
+            "terraform": f"hashicorp/terraform:{TERRAFORM_VERSION}",
         },
         # The ID token the deploy jobs trade for AWS credentials (audience: the IAM OIDC provider's
         # client id), and the issuer Terraform trusts by default.
         "oidc_issuer": "https://gitlab.com",
         "oidc_audience": "sts.amazonaws.com",
+        "variable_kind": "GitLab CI/CD variable",
+        "review_label": "merge requests",
+        "protected_hint": " (protected)",
     },
     "jenkins": _planned("Jenkins", 5),
 }
