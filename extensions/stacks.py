@@ -500,6 +500,9 @@ CACHES = {
             "--maxmemory-policy",
             "allkeys-lru",
         ],
+        # On AWS: a one-node ElastiCache replication group, TLS and an AUTH token on, so the
+        # service's URL there is rediss:// with the token as its password.
+        "elasticache": {"engine": "redis", "version": "7.1", "family": "redis7", "tls": True},
     },
     "memcached": {
         "label": "Memcached",
@@ -512,6 +515,9 @@ CACHES = {
         # The image has no client; busybox nc speaks the text protocol's `version`.
         "healthcheck": ["CMD-SHELL", "echo version | nc -w 2 127.0.0.1 11211 | grep -q VERSION"],
         "command": ["memcached", "--memory-limit=64"],
+        # On AWS: a one-node ElastiCache cluster. Memcached has no AUTH, and the service's client
+        # speaks plain TCP, so the security group is the only gate: the tasks' alone.
+        "elasticache": {"engine": "memcached", "version": "1.6.22", "family": "memcached1.6", "tls": False},
     },
 }
 
