@@ -526,6 +526,9 @@ CACHES = {
             "--maxmemory-policy",
             "allkeys-lru",
         ],
+        # On AWS: a one-node ElastiCache replication group, TLS and an AUTH token on, so the
+        # service's URL there is rediss:// with the token as its password.
+        "elasticache": {"engine": "redis", "version": "7.1", "family": "redis7", "tls": True},
     },
     "memcached": {
         "label": "Memcached",
@@ -538,6 +541,9 @@ CACHES = {
         # The image has no client; busybox nc speaks the text protocol's `version`.
         "healthcheck": ["CMD-SHELL", "echo version | nc -w 2 127.0.0.1 11211 | grep -q VERSION"],
         "command": ["memcached", "--memory-limit=64"],
+        # On AWS: a one-node ElastiCache cluster. Memcached has no AUTH, and the service's client
+        # speaks plain TCP, so the security group is the only gate: the tasks' alone.
+        "elasticache": {"engine": "memcached", "version": "1.6.22", "family": "memcached1.6", "tls": False},
     },
 }
 
@@ -630,8 +636,13 @@ CLOUDS = {
         # How the README and comments name the cloud and where production's secrets live.
         "provider": "AWS",
         "secret_store": "AWS Secrets Manager",
-        # The settings of the commented backend block the learner fills in (ci=gitlab: GitLab's state).
-        "backend": {"type": "s3", "settings": ["bucket", "key", "region", "encrypt", "use_lockfile"]},
+        # The state backend of ci=github (ci=gitlab: GitLab's state): its type, the settings the
+        # Terraform fixes besides the key, and those CI gives at init.
+        "backend": {
+            "type": "s3",
+            "settings": {"encrypt": True, "use_lockfile": True},
+            "init": ["bucket", "region"],
+        },
     },
     "gcp": _planned("Google Cloud", 5),
     # Container Apps behind its own HTTPS ingress, the image in ACR, logs in Log Analytics.
@@ -644,13 +655,8 @@ CLOUDS = {
         "secret_store": "Container Apps secrets",
         "backend": {
             "type": "azurerm",
-            "settings": [
-                "resource_group_name",
-                "storage_account_name",
-                "container_name",
-                "key",
-                "use_azuread_auth",
-            ],
+            "settings": {"use_azuread_auth": True},
+            "init": ["resource_group_name", "storage_account_name", "container_name"],
         },
         # Answers of other questions this cloud cannot deploy, with the reason the learner sees.
         "refuses": {
@@ -673,6 +679,9 @@ CLOUDS = {
     },
 }
 
+# The Terraform CI runs: 1.10 and later lock S3 state with a lock file (`use_lockfile`), no DynamoDB.
+TERRAFORM_VERSION = "1.11.4"
+
 # The CI system that lints, tests and builds, and where it pushes the image (`image`, as the CI
 # file names it; `{owner}` lower case and `{slug}` filled in).
 # `files`: what only this system's renders hold; `updater`: the bot that keeps dependencies current.
@@ -686,6 +695,17 @@ CI_SYSTEMS = {
         # Where others pull it from (`{owner}` lower case; the README's docker run).
         "published_image": "ghcr.io/{owner}/{slug}",
         "badge": "[![CI](https://github.com/{owner}/{slug}/actions/workflows/ci.yml/badge.svg)](https://github.com/{owner}/{slug}/actions/workflows/ci.yml)",
+        "terraform_version": TERRAFORM_VERSION,
+        # The ID token the plan and deploy jobs trade for AWS credentials, and the issuer Terraform
+        # trusts. The deploy job runs in this environment: its protection rules are the manual gate,
+        # and the deploy role trusts only tokens of jobs in it.
+        "oidc_issuer": "https://token.actions.githubusercontent.com",
+        "oidc_audience": "sts.amazonaws.com",
+        "deploy_environment": "production",
+        # How the README and Terraform outputs name the settings that hold the role ARNs.
+        "variable_kind": "GitHub Actions variable",
+        "review_label": "pull requests",
+        "protected_hint": "",
     },
     "gitlab": {
         "label": "GitLab CI",
@@ -700,16 +720,19 @@ CI_SYSTEMS = {
         # Images of the jobs that are no language's: Buildah builds without a Docker daemon (and,
         # unlike kaniko, understands RUN --mount); kaniko's debug variant (it has a shell) only
         # copies the tested image into ECR with its built-in ECR credential helper; Terraform as
-        # on GitHub (1.9.8).
+        # on GitHub.
         "images": {
             "buildah": "quay.io/buildah/stable:v1.40.1",
             "kaniko": "gcr.io/kaniko-project/executor:v1.23.2-debug",
-            "terraform": "hashicorp/terraform:1.9.8",
+            "terraform": f"hashicorp/terraform:{TERRAFORM_VERSION}",
         },
         # The ID token the deploy jobs trade for AWS credentials (audience: the IAM OIDC provider's
         # client id), and the issuer Terraform trusts by default.
         "oidc_issuer": "https://gitlab.com",
         "oidc_audience": "sts.amazonaws.com",
+        "variable_kind": "GitLab CI/CD variable",
+        "review_label": "merge requests",
+        "protected_hint": " (protected)",
     },
     "jenkins": _planned("Jenkins", 5),
 }

@@ -515,9 +515,16 @@ def check_terraform(project: Path, answers: dict) -> None:
     environment = {item["name"]: item["value"] for item in container["environment"]}
     secrets = {item["name"] for item in container["secrets"]}
     assert CONTRACT["env"]["port"] in environment
-    expected_secrets = auth_secrets(full) | ({CONTRACT["env"]["database_url"]} if db["server"] else set())
-    assert secrets == expected_secrets, "the task gets exactly the secrets the auth method and database need"
-    assert not {CONTRACT["env"]["jwt_secret"], CONTRACT["env"]["database_url"]} & set(environment)
+    cache_url = CONTRACT["env"]["cache_url"]
+    expected_secrets = (
+        auth_secrets(full)
+        | ({CONTRACT["env"]["database_url"]} if db["server"] else set())
+        | ({cache_url} if full["cache"] in ELASTICACHE else set())
+    )
+    assert secrets == expected_secrets, (
+        "the task gets exactly the secrets the auth method, database and cache need"
+    )
+    assert not {CONTRACT["env"]["jwt_secret"], CONTRACT["env"]["database_url"], cache_url} & set(environment)
     secret_resources = set(resources.get("aws_secretsmanager_secret", {}))
     assert ("jwt_secret" in secret_resources) == (CONTRACT["env"]["jwt_secret"] in secrets), (
         "a JWT signing key is created exactly when the task reads one"
@@ -528,7 +535,11 @@ def check_terraform(project: Path, answers: dict) -> None:
         readable = {ref.split(".")[1] for ref in statement["resources"]}
         assert readable == secret_resources, "the execution role reads exactly the secrets there are"
     else:
-        assert "aws_iam_role_policy" not in resources, "no secrets, no policy to read them"
+        policies = set(resources.get("aws_iam_role_policy", {}))
+        assert not {"execution_read_secrets", "ci_read_secrets"} & policies, (
+            "no secrets, no policy to read them"
+        )
+        assert "read_secrets" not in tf["data"]["aws_iam_policy_document"]
     allow = CONTRACT["env"]["allow_anonymous_writes"]
     assert (allow in environment) == anonymous(full), f"{allow} reaches the task exactly when auth is none"
     if anonymous(full):
@@ -568,7 +579,61 @@ def check_terraform(project: Path, answers: dict) -> None:
     else:
         assert "aws_db_instance" not in resources
         assert CONTRACT["env"]["database_url"] not in secrets
+    check_elasticache(tf, full["cache"])
     check_terraform_conventions(directory, tf, full["ci"])
+
+
+# Each cache on AWS, stated here independently of the template: the ElastiCache resource, and the
+# scheme of the URL the service gets (Redis: TLS, with the AUTH token as the URL's password).
+ELASTICACHE = {
+    "redis": {
+        "resource": "aws_elasticache_replication_group",
+        "engine": "redis",
+        "scheme": "rediss",
+        "port": 6379,
+    },
+    "memcached": {
+        "resource": "aws_elasticache_cluster",
+        "engine": "memcached",
+        "scheme": "memcached",
+        "port": 11211,
+    },
+}
+
+
+def check_elasticache(tf: dict, cache: str) -> None:
+    """A chosen cache runs on ElastiCache in the private subnets, admits the service tasks only, and
+    the task's CACHE_URL names it; without one there is no ElastiCache at all."""
+    resources = tf["resource"]
+    kinds = {kind for kind in resources if kind.startswith("aws_elasticache")}
+    if cache not in ELASTICACHE:
+        assert not kinds and "cache_url" not in resources.get("aws_secretsmanager_secret", {})
+        return
+    expected = ELASTICACHE[cache]
+    assert kinds == {expected["resource"], "aws_elasticache_subnet_group"}
+    (server,) = resources[expected["resource"]].values()
+    assert server["engine"] == expected["engine"] and server["port"] == expected["port"]
+    assert server["subnet_group_name"] == "${aws_elasticache_subnet_group.cache.name}"
+    (group,) = resources["aws_elasticache_subnet_group"].values()
+    assert group["subnet_ids"] == "${aws_subnet.private[*].id}", "the cache lives in the private subnets"
+    assert server["security_group_ids"] == ["${aws_security_group.cache.id}"]
+    (rule,) = resources["aws_security_group"]["cache"]["ingress"]
+    assert rule["from_port"] == rule["to_port"] == expected["port"]
+    assert rule.get("security_groups") == ["${aws_security_group.app.id}"], (
+        "the cache admits the service only"
+    )
+    egress = [
+        r for r in resources["aws_security_group"]["app"]["egress"] if r["from_port"] == expected["port"]
+    ]
+    assert egress and egress[0]["cidr_blocks"] == "${aws_subnet.private[*].cidr_block}", "the tasks reach it"
+    url = resources["aws_secretsmanager_secret_version"]["cache_url"]["secret_string"]
+    assert url.startswith(expected["scheme"] + "://"), f"CACHE_URL is {expected['scheme']}://"
+    reference = f"${{{expected['resource']}.cache."
+    assert reference in url, "CACHE_URL names the ElastiCache endpoint"
+    if expected["scheme"] == "rediss":
+        assert server["transit_encryption_enabled"] is True and server["at_rest_encryption_enabled"] is True
+        assert server["auth_token"] == "${random_password.cache.result}"
+        assert url.startswith("rediss://:${random_password.cache.result}@"), "the AUTH token is the password"
 
 
 # The outputs each cloud's Terraform must give: the service URL and the registry to push to.
@@ -585,14 +650,22 @@ _URL_OUTPUTS = {
 
 
 def check_terraform_conventions(directory: Path, tf: dict, ci: str, cloud: str = "aws") -> None:
-    """The state stays local behind a commented backend block the learner fills in (S3 on AWS, a
-    storage account on Azure; with GitLab CI: in GitLab's managed state, which CI configures); every
-    variable says what it is for, and each one whose value has a shape (not a bool) checks it; the
-    outputs give the service URL and the registry to push to."""
+    """The state CI plans and deploys with is remote: in the cloud's own storage with GitHub Actions
+    (S3 on AWS, a storage account's blob container on Azure; where it is comes at init), in GitLab's
+    managed state with GitLab CI (a commented block to fill in otherwise); every variable says what it
+    is for, and each one whose value has a shape (not a bool) checks it; the outputs give the service
+    URL and the registry to push to."""
     backend = CLOUDS[cloud]["backend"]
     backends = [block["backend"] for block in tf["terraform"] if "backend" in block]
     if ci == "gitlab":
         assert backends == [[{"http": {}}]], "GitLab-managed state, configured by CI's TF_HTTP_* variables"
+    elif ci == "github":
+        assert [list(block) for (block,) in backends] == [[backend["type"]]], f"state in {backend['type']}"
+        settings = dict(backends[0][0][backend["type"]])
+        assert settings.pop("key").endswith("terraform.tfstate")
+        assert settings == backend["settings"], (
+            f"{backend['type']} state as the facts say; {', '.join(backend['init'])} come at init (CI: its variables)"
+        )
     else:
         assert not backends, "the backend stays commented out"
         commented = [
@@ -602,9 +675,11 @@ def check_terraform_conventions(directory: Path, tf: dict, ci: str, cloud: str =
         ]
         start = commented.index(f'backend "{backend["type"]}" {{')
         block = commented[start + 1 : commented.index("}", start)]
-        assert [line.split("=")[0].strip() for line in block] == backend["settings"], (
-            f"the commented {backend['type']} backend names {', '.join(backend['settings'])}"
-        )
+        assert {line.split("=")[0].strip() for line in block} == {
+            "key",
+            *backend["init"],
+            *backend["settings"],
+        }, f"the commented {backend['type']} backend names every setting"
     for name, variable in tf["variable"].items():
         assert variable.get("description", "").strip(), f"var.{name} has a description"
         if variable.get("type") != "bool":
@@ -837,32 +912,40 @@ def check_azure_ci_trust(tf: dict, full: dict) -> None:
     repository (the deploy one: GitHub's production environment, GitLab's default branch); the deploy
     identity may import images and update the app, on those resources only."""
     resources, variables, outputs = tf["resource"], tf["variable"], tf["output"]
-    subjects = tf["locals"]["ci_subjects"]
+    credentials = tf["locals"]["ci_credentials"]
+    subjects = {name: (c["identity"], c["subject"]) for name, c in credentials.items()}
     if full["ci"] == "github":
         issuer = "https://token.actions.githubusercontent.com"
         repository = "repo:${var.github_repository}"
+        environment = CI_SYSTEMS["github"]["deploy_environment"]
         assert subjects == {
-            "plan": f"{repository}:pull_request",
-            "deploy": f"{repository}:environment:production",
-        }
+            "plan-pull-requests": ("plan", f"{repository}:pull_request"),
+            "plan-main": ("plan", f"{repository}:ref:refs/heads/main"),
+            "deploy": ("deploy", f"{repository}:environment:{environment}"),
+        }, "the plan identity: pull requests and main; the deploy identity: the deploy environment"
         assert (
             variables["github_repository"]["default"] == f"{full['repository_owner']}/{full['project_slug']}"
         )
     else:
         issuer = "${var.gitlab_url}"
         branch = "project_path:${var.gitlab_project_path}:ref_type:branch:ref:${var.gitlab_deploy_branch}"
-        assert subjects == {"plan": branch, "deploy": branch}, "the default branch of this project only"
+        assert subjects == {"plan": ("plan", branch), "deploy": ("deploy", branch)}, (
+            "the default branch of this project only"
+        )
         assert variables["gitlab_url"]["default"] == CI_SYSTEMS["gitlab"]["oidc_issuer"]
         assert (
             variables["gitlab_project_path"]["default"]
             == f"{full['repository_owner']}/{full['project_slug']}"
         )
-    assert not any("*" in subject for subject in subjects.values()), "Entra ID matches subjects exactly"
+    assert not any("*" in subject for _, subject in subjects.values()), "Entra ID matches subjects exactly"
     identities = resources["azurerm_user_assigned_identity"]["ci"]
-    assert identities["for_each"] == "${local.ci_subjects}"
+    assert identities["for_each"] == '${toset(["plan", "deploy"])}'
     credential = resources["azurerm_federated_identity_credential"]["ci"]
-    assert credential["for_each"] == "${local.ci_subjects}" and credential["subject"] == "${each.value}"
-    assert credential["parent_id"] == "${azurerm_user_assigned_identity.ci[each.key].id}"
+    assert (
+        credential["for_each"] == "${local.ci_credentials}"
+        and credential["subject"] == "${each.value.subject}"
+    )
+    assert credential["parent_id"] == "${azurerm_user_assigned_identity.ci[each.value.identity].id}"
     assert credential["issuer"] == issuer
     assert credential["audience"] == [CLOUDS["azure"]["oidc_audience"]]
 
@@ -917,16 +1000,17 @@ def check_ci(project: Path, answers: dict) -> None:
     assert workflow["permissions"] == {"contents": "read"}
     jobs = workflow["jobs"]
     directory = CLOUDS[full["cloud"]]["terraform_dir"]
-    assert set(jobs) == {"lint", "test", "image"} | ({"terraform"} if directory else set()), (
-        "CI checks Terraform exactly when the project has some"
-    )
+    deploys = bool(directory)
+    assert set(jobs) == {"lint", "test", "image"} | ({"terraform"} if directory else set()) | (
+        {"plan", "deploy"} if deploys else set()
+    ), "CI checks Terraform exactly when the project has some, and plans and deploys where it deploys"
+    writes = {"image": {"packages": "write"}, "plan": {"id-token": "write"}, "deploy": {"id-token": "write"}}
     for name, job in jobs.items():
         for step in job["steps"]:
             if "uses" in step:
                 assert _SHA_PIN.match(step["uses"]), f"{name}: {step['uses']} is not pinned to a commit SHA"
         extra = {k: v for k, v in (job.get("permissions") or {}).items() if v != "read"}
-        assert extra in ({}, {"packages": "write"}), f"{name} asks for {extra}"
-        assert not extra or name == "image", "only the image job may write packages"
+        assert extra in ({}, writes.get(name)), f"{name} asks for {extra}"
 
     def runs(job: str) -> list[str]:
         return [step["run"].strip() for step in jobs[job]["steps"] if "run" in step]
@@ -1003,7 +1087,9 @@ def check_ci(project: Path, answers: dict) -> None:
     )
     repo = f"ghcr.io/{full['repository_owner'].lower()}/{full['project_slug']}"
     assert all(tag.startswith(repo + ":") for tag in push["with"]["tags"].strip().splitlines())
-    assert "refs/heads/main" in push["if"], "images are pushed from main only"
+    assert "refs/heads/main" in push["if"] and "pull_request" in push["if"], (
+        "images are pushed from main only"
+    )
 
     # The smoke test runs the image just built, publishes the stack's port and probes the health path.
     (smoke,) = [s for s in image_steps if s.get("name", "").startswith("Smoke-test")]
@@ -1026,6 +1112,104 @@ def check_ci(project: Path, answers: dict) -> None:
         "terraform init -backend=false -input=false",
         "terraform validate",
     } <= set(runs("terraform"))
+    if full["cloud"] == "azure":
+        check_github_azure_deploy(project, workflow, full, repo)
+    elif deploys:
+        check_github_deploy(workflow, full, repo)
+
+
+def check_github_deploy(workflow: dict, full: dict, image: str) -> None:
+    """Plan on every run and deploy main on a manual start, each with the role its repository
+    variable names (by OIDC: no AWS key), in the environment the deploy role trusts; the deploy
+    runs the image this run tested and pushed, with the tag Terraform applies."""
+    jobs = workflow["jobs"]
+    assert "workflow_dispatch" in workflow[True], "a manual start is the deploy gate"
+    roles = {"plan": "AWS_PLAN_ROLE_ARN", "deploy": "AWS_DEPLOY_ROLE_ARN"}
+    for name, role in roles.items():
+        job = jobs[name]
+        assert job["permissions"]["id-token"] == "write"
+        assert f"vars.{role} != ''" in job["if"], f"{name} runs once {role} is set"
+        assert job["defaults"]["run"]["working-directory"] == CLOUDS["aws"]["terraform_dir"]
+        assert job["env"]["TF_VAR_image_tag"] == "${{ github.sha }}"
+        assert job["env"]["TF_VAR_aws_region"] == "${{ vars.AWS_REGION }}"
+        (login,) = [
+            s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+        ]
+        assert login["with"] == {
+            "role-to-assume": f"${{{{ vars.{role} }}}}",
+            "aws-region": "${{ vars.AWS_REGION }}",
+        }
+        runs = [step["run"] for step in job["steps"] if "run" in step]
+        init = runs[0].split()
+        assert init[:2] == ["terraform", "init"] and '-backend-config="bucket=$TF_STATE_BUCKET"' in init
+        assert job["env"]["TF_STATE_BUCKET"] == "${{ vars.TF_STATE_BUCKET }}"
+        assert runs[-1] == (
+            "terraform plan -lock=false" if name == "plan" else "terraform apply -auto-approve"
+        )
+    deploy = jobs["deploy"]
+    assert deploy["if"].startswith(
+        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
+    )
+    assert deploy.get("environment") == CI_TRUST["github"]["variables"]["github_deploy_environment"]
+    assert "image" in deploy["needs"], "the deploy waits for the image it copies"
+    assert deploy["concurrency"]["cancel-in-progress"] is False, "a deploy is never cut short"
+    (copy,) = [s for s in deploy["steps"] if s.get("name") == "Copy the tested image into ECR"]
+    assert copy["env"]["IMAGE"] == image + ":${{ github.sha }}"
+    assert 'docker push "$ECR_REPOSITORY_URL:$GITHUB_SHA"' in copy["run"], (
+        "ECR gets the tag Terraform applies"
+    )
+
+
+def check_github_azure_deploy(project: Path, workflow: dict, full: dict, image: str) -> None:
+    """cloud=azure: plan on every run and deploy main on a manual start in the environment the deploy
+    identity trusts, each signed in as the identity its repository variable names (by OIDC: no
+    Azure secret), with the state in Azure Storage; the deploy imports the image this run pushed
+    into the repository the Container App runs, with the tag Terraform applies."""
+    jobs = workflow["jobs"]
+    text = (project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    for word in (
+        "ARM_CLIENT_SECRET",
+        "AZURE_CLIENT_SECRET",
+        "ARM_ACCESS_KEY",
+        "ARM_CLIENT_CERTIFICATE",
+        "creds:",
+    ):
+        assert word not in text, f"no long-lived Azure secret: {word} is not in the workflow"
+    assert "workflow_dispatch" in workflow[True], "a manual start is the deploy gate"
+    clients = {"plan": "AZURE_PLAN_CLIENT_ID", "deploy": "AZURE_DEPLOY_CLIENT_ID"}
+    backend = CLOUDS["azure"]["backend"]
+    for name, client in clients.items():
+        job = jobs[name]
+        assert job["permissions"]["id-token"] == "write"
+        assert f"vars.{client} != ''" in job["if"], f"{name} runs once {client} is set"
+        assert job["defaults"]["run"]["working-directory"] == CLOUDS["azure"]["terraform_dir"]
+        env = job["env"]
+        assert env["ARM_USE_OIDC"] == "true" and env["ARM_CLIENT_ID"] == f"${{{{ vars.{client} }}}}"
+        assert env["TF_VAR_image_tag"] == "${{ github.sha }}"
+        runs = [step["run"] for step in job["steps"] if "run" in step]
+        init = shlex.split(runs[0])
+        given = {word.split("=", 1)[1].split("=")[0] for word in init if word.startswith("-backend-config=")}
+        assert init[:2] == ["terraform", "init"] and given == set(backend["init"]), "init names the state"
+        assert runs[-1] == (
+            "terraform plan -lock=false" if name == "plan" else "terraform apply -auto-approve"
+        )
+    deploy = jobs["deploy"]
+    assert deploy["if"].startswith(
+        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
+    )
+    assert deploy.get("environment") == CI_SYSTEMS["github"]["deploy_environment"]
+    assert "image" in deploy["needs"] and deploy["concurrency"]["cancel-in-progress"] is False
+    (copy,) = [s for s in deploy["steps"] if s.get("name") == "Copy the tested image into ACR"]
+    assert copy["env"]["IMAGE"] == image + ":${{ github.sha }}", "ACR gets the image this run pushed"
+    login, imported = (shlex.split(line) for line in copy["run"].splitlines() if line.startswith("az "))
+    assert dict(itertools.pairwise(login))["--federated-token"] == "$token", "signed in by OIDC"
+    assert f"audience={CLOUDS['azure']['oidc_audience']}" in copy["run"]
+    options = dict(itertools.pairwise(imported))
+    repository = load_terraform(project / CLOUDS["azure"]["terraform_dir"])["variable"]["project_name"][
+        "default"
+    ]
+    assert (options["--source"], options["--image"]) == ("$IMAGE", "$REPOSITORY:$GITHUB_SHA")
+    assert copy["env"]["REPOSITORY"] == repository, "into the repository the Container App runs"
 
 
 def _gitlab_job(config: dict, name: str) -> dict:
@@ -1237,46 +1421,78 @@ def check_gitlab_azure(project: Path, jobs: dict, text: str, full: dict) -> None
         assert source and source.group(1) in terraform["output"], f"the README sets {name} from an output"
 
 
-def check_gitlab_oidc(project: Path, answers: dict) -> None:
-    """With ci=gitlab on AWS, Terraform makes the trust the pipeline needs: an OIDC provider for
-    the GitLab instance, and roles only this project's pipelines (deploy: its default branch) assume."""
+# What each CI system's ID tokens say, stated here independently of the template: the provider
+# Terraform trusts, the claim-name prefix, and the subjects of the plan and deploy roles.
+CI_TRUST = {
+    "gitlab": {
+        "provider": "gitlab",
+        "url": "${var.gitlab_url}",
+        "audience": "${var.gitlab_oidc_audience}",
+        "claims": "${local.gitlab_host}",
+        "plan": "project_path:${var.gitlab_project_path}:ref_type:branch:ref:*",
+        "deploy": "project_path:${var.gitlab_project_path}:ref_type:branch:ref:${var.gitlab_deploy_branch}",
+        "variables": {
+            "gitlab_url": "https://gitlab.com",
+            "gitlab_oidc_audience": "sts.amazonaws.com",
+            "gitlab_project_path": "{owner}/{slug}",
+            "gitlab_deploy_branch": "main",
+        },
+    },
+    "github": {
+        "provider": "github",
+        "url": "https://token.actions.githubusercontent.com",
+        "audience": "sts.amazonaws.com",
+        "claims": "token.actions.githubusercontent.com",
+        "plan": "repo:${var.github_repository}:*",
+        "deploy": "repo:${var.github_repository}:environment:${var.github_deploy_environment}",
+        "variables": {"github_repository": "{owner}/{slug}", "github_deploy_environment": "production"},
+    },
+}
+
+
+def check_ci_oidc(project: Path, answers: dict) -> None:
+    """On AWS, Terraform makes the trust the pipeline needs: an OIDC provider for the CI system's
+    issuer, and roles only this repository's jobs assume (deploy: its deploy branch or environment),
+    the deploy role limited to pushing the image and rolling it out."""
     _stack, _db, full = _facts(project, answers)
     directory = terraform_dir(project, full)
-    if full["ci"] != "gitlab" or directory is None or full["cloud"] == "azure":
+    files = {f"{ci}_oidc.tf" for ci in CI_TRUST} | {"ci_roles.tf"}
+    if directory is None or full["ci"] not in CI_TRUST or full["cloud"] == "azure":
         # Azure's trust, for either CI system, is check_azure_ci_trust's (the terraform check).
         if directory is not None:
-            assert not (directory / "gitlab_oidc.tf").exists()
+            assert not {path.name for path in directory.iterdir()} & files
         return
+    trust = CI_TRUST[full["ci"]]
+    assert {path.name for path in directory.iterdir()} & files == {f"{full['ci']}_oidc.tf", "ci_roles.tf"}
     terraform = load_terraform(directory)
     resources, variables = terraform["resource"], terraform["variable"]
-    provider = resources["aws_iam_openid_connect_provider"]["gitlab"]
-    assert provider["url"] == "${var.gitlab_url}"
-    assert provider["client_id_list"] == ["${var.gitlab_oidc_audience}"]
-    ci = CI_SYSTEMS["gitlab"]
-    assert variables["gitlab_url"]["default"] == ci["oidc_issuer"]
-    assert variables["gitlab_oidc_audience"]["default"] == ci["oidc_audience"]
-    assert variables["gitlab_project_path"]["default"] == f"{full['repository_owner']}/{full['project_slug']}"
-    assert variables["gitlab_deploy_branch"]["default"] == "main"
-    for variable in ("gitlab_url", "gitlab_oidc_audience", "gitlab_project_path", "gitlab_deploy_branch"):
-        assert variables[variable].get("description") and variables[variable].get("validation")
-    (assume,) = terraform["data"]["aws_iam_policy_document"]["gitlab_assume"]["statement"]
+    provider = resources["aws_iam_openid_connect_provider"][trust["provider"]]
+    assert provider["url"] == trust["url"]
+    assert provider["client_id_list"] == [trust["audience"]]
+    names = {"owner": full["repository_owner"], "slug": full["project_slug"]}
+    for variable, default in trust["variables"].items():
+        assert variables[variable]["default"] == default.format(**names), variable
+        assert variables[variable].get("description") and variables[variable].get("validation"), variable
+    (assume,) = terraform["data"]["aws_iam_policy_document"]["ci_assume"]["statement"]
     assert assume["actions"] == ["sts:AssumeRoleWithWebIdentity"]
     assert assume["principals"] == [
-        {"type": "Federated", "identifiers": ["${aws_iam_openid_connect_provider.gitlab.arn}"]}
+        {
+            "type": "Federated",
+            "identifiers": [f"${{aws_iam_openid_connect_provider.{trust['provider']}.arn}}"],
+        }
     ]
     conditions = {c["variable"]: c for c in assume["condition"]}
-    assert conditions.get("${local.gitlab_host}:aud", {}).get("values") == ["${var.gitlab_oidc_audience}"]
-    subjects = terraform["data"]["aws_iam_policy_document"]["gitlab_assume"]["for_each"]
-    prefix = "project_path:${var.gitlab_project_path}:ref_type:branch:ref:"
-    assert subjects == {"plan": prefix + "*", "deploy": prefix + "${var.gitlab_deploy_branch}"}
-    assert conditions["${local.gitlab_host}:sub"]["values"] == ["${each.value}"]
+    assert conditions.get(f"{trust['claims']}:aud", {}).get("values") == [trust["audience"]]
+    subjects = terraform["data"]["aws_iam_policy_document"]["ci_assume"]["for_each"]
+    assert subjects == {"plan": trust["plan"], "deploy": trust["deploy"]}
+    assert conditions[f"{trust['claims']}:sub"]["values"] == ["${each.value}"]
     assert (
-        conditions["${local.gitlab_host}:sub"]["test"]
+        conditions[f"{trust['claims']}:sub"]["test"]
         == '${each.key == "plan" ? "StringLike" : "StringEquals"}'
     ), "only the plan role's subject is a pattern"
     roles = resources["aws_iam_role"]
-    assert roles["ci_plan"]["assume_role_policy"].endswith('gitlab_assume["plan"].json}')
-    assert roles["ci_deploy"]["assume_role_policy"].endswith('gitlab_assume["deploy"].json}')
+    assert roles["ci_plan"]["assume_role_policy"].endswith('ci_assume["plan"].json}')
+    assert roles["ci_deploy"]["assume_role_policy"].endswith('ci_assume["deploy"].json}')
     statements = terraform["data"]["aws_iam_policy_document"]["ci_deploy"]["statement"]
     wildcard = {action for s in statements if s["resources"] == ["*"] for action in s["actions"]}
     assert wildcard <= {
@@ -1438,6 +1654,12 @@ def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: 
         assert f"\n## Deploy to {provider}\n" in readme and f"\ncd {directory}\n" in readme
         if full["cloud"] == "azure":
             check_azure_deploy_docs(project, full, readme)
+        workflow = project / ".github/workflows/ci.yml"
+        if workflow.exists():
+            used = set(re.findall(r"\$\{\{ vars\.([A-Z_]+) \}\}", workflow.read_text(encoding="utf-8")))
+            assert used, "the workflow's deploy reads its settings from repository variables"
+            missing = {name for name in used if f"`{name}`" not in readme}
+            assert not missing, f"the README says how to set {sorted(missing)}"
         return
     source = project / stack["paths"]["source"]
     for path in sorted(project.rglob("*")):
@@ -1699,7 +1921,7 @@ CHECKS = {
     "dashboard": check_dashboard,
     "terraform": check_terraform,
     "ci": check_ci,
-    "gitlab oidc": check_gitlab_oidc,
+    "ci oidc": check_ci_oidc,
     "dependabot": check_dependabot,
     "makefile": check_makefile,
     "docs": check_docs,
@@ -1727,6 +1949,7 @@ _K8S_DEPLOYMENT = f"{KUBERNETES}/deployment.yaml"
 _GITLAB = {"ci": "gitlab", "database": "postgresql", "cache": "redis", "api_style": "grpc"}
 _GITLAB_CI = ".gitlab-ci.yml"
 _GITLAB_TF = "infra/terraform/gitlab_oidc.tf"
+_CI_ROLES_TF = "infra/terraform/ci_roles.tf"
 _AZURE = {"cloud": "azure", "database": "postgresql", "cache": "redis"}
 _AZURE_TF = "infra/terraform"
 _AZURE_APP = f"{_AZURE_TF}/container_app.tf"
@@ -1841,15 +2064,15 @@ MUTATIONS = {
         "terraform",
         {},
         "infra/terraform/versions.tf",
-        "  #   use_lockfile = true\n",
+        "    use_lockfile = true\n",
         "",
     ),
-    "terraform backend uncommented": (
+    "terraform backend local": (
         "terraform",
         {},
         "infra/terraform/versions.tf",
-        '  # backend "s3" {',
-        '  backend "s3" {}\n  # backend "s3" {',
+        '  backend "s3" {',
+        '  backend "local" {',
     ),
     "terraform variable without validation": (
         "terraform",
@@ -2305,26 +2528,103 @@ MUTATIONS = {
         None,
         "on: push\njobs: {}\n",
     ),
-    "gitlab oidc any project": (
-        "gitlab oidc",
+    "gitlab oidc any branch deploys": (
+        "ci oidc",
         _GITLAB,
         _GITLAB_TF,
         "ref_type:branch:ref:${var.gitlab_deploy_branch}",
         "ref_type:branch:ref:*",
     ),
     "gitlab oidc audience": (
-        "gitlab oidc",
+        "ci oidc",
         _GITLAB,
         _GITLAB_TF,
         'variable = "${local.gitlab_host}:aud"',
         'variable = "${local.gitlab_host}:azp"',
     ),
-    "gitlab oidc deploy role on any resource": (
-        "gitlab oidc",
+    "oidc deploy role on any resource": (
+        "ci oidc",
         _GITLAB,
-        _GITLAB_TF,
+        _CI_ROLES_TF,
         "resources = [aws_ecs_service.app.id]",
         'resources = ["*"]',
+    ),
+    "github oidc deploy outside the environment": (
+        "ci oidc",
+        {},
+        "infra/terraform/github_oidc.tf",
+        ":environment:${var.github_deploy_environment}",
+        ":ref:refs/heads/*",
+    ),
+    "github oidc other issuer": (
+        "ci oidc",
+        {},
+        "infra/terraform/github_oidc.tf",
+        'url            = "https://token.actions.githubusercontent.com"',
+        'url            = "https://gitlab.com"',
+    ),
+    "github deploy without the gate": (
+        "ci",
+        {},
+        ".github/workflows/ci.yml",
+        "if: github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main' && ",
+        "if: ",
+    ),
+    "github deploy outside its environment": (
+        "ci",
+        {},
+        ".github/workflows/ci.yml",
+        "    environment: production\n",
+        "",
+    ),
+    "github deploy other role": (
+        "ci",
+        {},
+        ".github/workflows/ci.yml",
+        "role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+        "role-to-assume: ${{ vars.AWS_PLAN_ROLE_ARN }}",
+    ),
+    "github deploy variable undocumented": (
+        "docs",
+        {},
+        "README.md",
+        "`TF_STATE_BUCKET`",
+        "the state bucket",
+    ),
+    "elasticache open to the vpc": (
+        "terraform",
+        {"cache": "redis"},
+        "infra/terraform/cache.tf",
+        "security_groups = [aws_security_group.app.id]",
+        "cidr_blocks     = [var.vpc_cidr]",
+    ),
+    "elasticache redis without tls": (
+        "terraform",
+        {"cache": "redis"},
+        "infra/terraform/secrets.tf",
+        'secret_string = "rediss://',
+        'secret_string = "redis://',
+    ),
+    "elasticache memcached port": (
+        "terraform",
+        {"cache": "memcached"},
+        "infra/terraform/cache.tf",
+        "port                 = 11211",
+        "port                 = 11212",
+    ),
+    "elasticache cache url as plain env": (
+        "terraform",
+        {"cache": "memcached"},
+        "infra/terraform/ecs.tf",
+        '      { name = "CACHE_URL", valueFrom = aws_secretsmanager_secret.cache_url.arn },\n',
+        "",
+    ),
+    "github plan with a key": (
+        "ci",
+        {},
+        ".github/workflows/ci.yml",
+        "role-to-assume: ${{ vars.AWS_PLAN_ROLE_ARN }}",
+        "aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}",
     ),
     # cloud=azure: each Azure wiring check fails on a broken copy of the file it reads.
     "azure target port": (
@@ -2395,8 +2695,8 @@ MUTATIONS = {
         "terraform",
         _AZURE,
         f"{_AZURE_TF}/ci_oidc.tf",
-        'deploy = "repo:${var.github_repository}:environment:production"',
-        'deploy = "repo:${var.github_repository}:ref:refs/heads/*"',
+        'subject = "repo:${var.github_repository}:environment:production"',
+        'subject = "repo:${var.github_repository}:ref:refs/heads/*"',
     ),
     "azure deploy role wildcard": (
         "terraform",
@@ -2416,7 +2716,7 @@ MUTATIONS = {
         "terraform",
         _AZURE,
         f"{_AZURE_TF}/versions.tf",
-        "  #   use_azuread_auth     = true\n",
+        "    use_azuread_auth = true\n",
         "",
     ),
     "azure service url output": (
