@@ -321,6 +321,28 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
             r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[elasticache ",
         ),
     ),
+    (
+        "`cloud: azure`: Terraform for Container Apps (ACR, Log Analytics, VNet), PostgreSQL/MySQL flexible servers, "
+        "Cosmos DB for MongoDB and Azure Cache for Redis, `terraform fmt` clean, parsing, with no failed checkov check "
+        "(each skip with its reason); Memcached refused with the reason; `copier update -d cloud=azure` swaps the Terraform",
+        each_language(
+            r"^tests/test_questions\.py::test_an_answer_is_offered_exactly_with_the_languages_that_implement_it\[{lang}-cloud=azure\]",
+            r"^tests/test_questions\.py::test_a_cloud_refuses_what_it_cannot_deploy_with_the_reason",
+            STATIC + r"test_(terraform|checkov)[a-z_]*\[{lang}-[^\]]*cloud=azure",
+            STATIC + r"test_checkov_catches_a_registry_with_an_admin_password",
+            r"^tests/test_update\.py::test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits\[{lang}-cloud-azure\]",
+        ),
+    ),
+    (
+        "Azure wiring: the Container App runs the image from the ACR Terraform makes on the stack's port, probes on the "
+        "contract's health and readiness paths, the contract's env with exactly the deploy secrets as secret references, "
+        "private database and TLS cache URLs; GitHub and GitLab plan and deploy (manual, `main` only) by OIDC federation "
+        "to exact-subject identities (no Azure secrets), the image imported into ACR; the README names every variable",
+        each_language(
+            r"^tests/test_wiring\.py::test_wiring\[(terraform|ci|docs)-{lang}-[^\]]*cloud=azure",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(azure|github azure|gitlab azure) ",
+        ),
+    ),
     ("compose.yaml matches the compose spec", each_language(STATIC + r"test_compose.*\[{lang}")),
     ("Terraform is `terraform fmt` clean and parses", each_language(STATIC + r"test_terraform.*\[{lang}")),
     (
