@@ -30,7 +30,7 @@ naming = _load_sibling("naming")
 
 class StackFacts(ContextHook):
     """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `cloud_facts`,
-    `ci_facts`, `options`, `proxy`, `deploy_secrets` and the contract to the context.
+    `ci_facts`, `options`, `proxy`, `deploy_secrets`, `smoke_env` and the contract to the context.
 
     Copier also renders defaults and validators before every question is
     answered, so each lookup falls back to the defaults rather than failing.
@@ -58,6 +58,7 @@ class StackFacts(ContextHook):
         cloud = context.get("cloud") or "aws"
         context["cloud_facts"] = {"key": cloud, **stacks.CLOUDS.get(cloud, {})}
         context["deploy_secrets"] = stacks.deploy_secrets(auth, database, cache)
+        context["smoke_env"] = stacks.smoke_env(auth, database)
         ci = context.get("ci") or "github"
         # The table names the repository as {owner}/{slug}; every file gets the names filled in here
         # (image names are lower case, as registries require).

@@ -654,17 +654,21 @@ CI_SYSTEMS = {
         "updater": "Renovate",
         # GitLab's predefined variable: the project's own container registry.
         "image": "$CI_REGISTRY_IMAGE",
+        # Where every pipeline pushes its build before the smoke test runs it as a service.
+        "candidate_image": "$CI_REGISTRY_IMAGE/candidates",
         # $CI_REGISTRY_IMAGE of a project on gitlab.com.
         "published_image": "registry.gitlab.com/{owner}/{slug}",
         "badge": "[![pipeline](https://gitlab.com/{owner}/{slug}/badges/main/pipeline.svg)](https://gitlab.com/{owner}/{slug}/-/pipelines)",
         # Images of the jobs that are no language's: Buildah builds without a Docker daemon (and,
-        # unlike kaniko, understands RUN --mount); kaniko's debug variant (it has a shell) only
+        # unlike kaniko, understands RUN --mount) and copies the tested build; kaniko's debug variant (it has a shell) only
         # copies the tested image into ECR with its built-in ECR credential helper; Terraform as
         # on GitHub.
         "images": {
             "buildah": "quay.io/buildah/stable:v1.40.1",
             "kaniko": "gcr.io/kaniko-project/executor:v1.23.2-debug",
             "terraform": f"hashicorp/terraform:{TERRAFORM_VERSION}",
+            # The smoke test's client (Alpine: it has a shell for the retry loop).
+            "curl": "curlimages/curl:8.11.1",
         },
         # The ID token the deploy jobs trade for AWS credentials (audience: the IAM OIDC provider's
         # client id), and the issuer Terraform trusts by default.
@@ -710,6 +714,22 @@ def deploy_secrets(auth: str, database: str, cache: str) -> list[str]:
         + (["database_url"] if DATABASES[database]["server"] else [])
         + (["cache_url"] if CACHES[cache].get("image") else [])
     )
+
+
+def smoke_env(auth: str, database: str) -> dict[str, str]:
+    """What CI's smoke test of the image passes it: what production needs to start (throwaway
+    values; the issuer is never called, as the probes need no token), and the database's own."""
+    env = CONTRACT["env"]
+    row = AUTHS[auth]
+    values = {}
+    if "jwt_secret" in row["secrets"]:
+        values[env["jwt_secret"]] = "ci-only-smoke-test-jwt-secret-0123456789"
+    if auth == "oauth2":
+        values[env["oidc_issuer"]] = "https://issuer.example.com/"
+        values[env["oidc_audience"]] = "ci-smoke-test"
+    if not row["principals"]:
+        values[env["allow_anonymous_writes"]] = "true"
+    return values | DATABASES[database].get("smoke_env", {})
 
 
 def _fill(value, names: dict[str, str]):

@@ -606,7 +606,9 @@ def check_elasticache(tf: dict, cache: str) -> None:
     assert server["security_group_ids"] == ["${aws_security_group.cache.id}"]
     (rule,) = resources["aws_security_group"]["cache"]["ingress"]
     assert rule["from_port"] == rule["to_port"] == expected["port"]
-    assert rule.get("security_groups") == ["${aws_security_group.app.id}"], "the cache admits the service only"
+    assert rule.get("security_groups") == ["${aws_security_group.app.id}"], (
+        "the cache admits the service only"
+    )
     egress = [
         r for r in resources["aws_security_group"]["app"]["egress"] if r["from_port"] == expected["port"]
     ]
@@ -925,7 +927,8 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
     keywords = {"stages", "workflow", "default", "variables", "include"}
     jobs = {name: _gitlab_job(config, name) for name in set(config) - keywords if not name.startswith(".")}
     aws = {"plan", "release", "deploy"} if directory else set()
-    assert set(jobs) == {"lint", "test", "build"} | ({"terraform"} | aws if directory else set()), (
+    image_jobs = {"build", "smoke", "publish"}
+    assert set(jobs) == {"lint", "test"} | image_jobs | ({"terraform"} | aws if directory else set()), (
         "GitHub's jobs (the image one is `build`: `image` is a GitLab keyword), plus plan and deploy "
         "exactly when there is Terraform"
     )
@@ -970,20 +973,7 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
         url = urlsplit(env[CONTRACT["env"]["cache_url"]])
         assert (url.scheme, url.hostname, url.port) == (cache["url_scheme"], "cache", cache["port"])
 
-    build = jobs["build"]
-    assert build["image"] == ci["images"]["buildah"]
-    script = "\n".join(build["script"])
-    assert f'--file Dockerfile --tag "{ci["image"]}:$CI_COMMIT_SHA"' in script
-    pushes = [shlex.split(line) for line in script.splitlines() if line.strip().startswith("buildah push")]
-    targets = [word.removeprefix("docker://") for words in pushes for word in words[2:]]
-    assert pushes and all(target.startswith(ci["image"] + ":") for target in targets), (
-        f"pushed to {ci['image']} only"
-    )
-    guard = 'if [ "$CI_COMMIT_BRANCH" = "$CI_DEFAULT_BRANCH" ]; then'
-    assert guard in script and script.index(guard) < script.index("buildah login") < script.index(
-        "buildah push"
-    )
-    assert script.rstrip().endswith("fi"), "every push is inside the default-branch guard"
+    check_gitlab_image_jobs(jobs, stack, full)
 
     for word in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"):
         assert word not in text, f"no long-lived AWS key: {word} is not in .gitlab-ci.yml"
@@ -1024,12 +1014,51 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
         source = re.search(rf"`{name}`\s+from\s+`(\w+)`", readme)
         assert source and source.group(1) in outputs, f"the README sets {name} from an output Terraform has"
     assert "when" not in jobs["release"]["rules"][0] and jobs["deploy"]["needs"] == ["release"]
+    assert jobs["release"]["needs"] == ["publish"], "ECR gets the image once it is published"
     assert _script(jobs["deploy"])[-1] == "terraform apply -auto-approve"
     assert any(line.startswith("terraform plan ") for line in _script(jobs["plan"]))
     assert '--destination "$ECR_REPOSITORY_URL:$CI_COMMIT_SHA"' in _script(jobs["release"])[-1]
     assert f'FROM %s\\n\' "{ci["image"]}:$CI_COMMIT_SHA"' in "\n".join(_script(jobs["release"])), (
         "ECR gets the image this pipeline pushed"
     )
+
+
+def check_gitlab_image_jobs(jobs: dict, stack: dict, full: dict) -> None:
+    """Every pipeline builds and pushes a candidate, the smoke test runs that candidate as a service
+    the way production runs it and probes the health path on the stack's port, and only the default
+    branch publishes the tested candidate under the image's names."""
+    ci = CI_SYSTEMS["gitlab"]
+    candidate = f"{ci['candidate_image']}:$CI_COMMIT_SHA"
+
+    def pushes(job: dict) -> list[list[str]]:
+        return [shlex.split(line) for line in _script(job) if line.startswith("buildah push")]
+
+    build, smoke, publish = jobs["build"], jobs["smoke"], jobs["publish"]
+    for job in (build, publish):
+        assert job["image"] == ci["images"]["buildah"]
+        assert any(line.startswith("printf") and "buildah login" in line for line in job["before_script"])
+    assert f'buildah build --file Dockerfile --tag "{candidate}" .' in _script(build)
+    assert pushes(build) == [["buildah", "push", candidate]], "a build pushes its candidate, nothing else"
+    assert "rules" not in build, "every pipeline builds a candidate"
+
+    assert smoke["needs"] == ["build"] and smoke["image"]["name"] == ci["images"]["curl"]
+    (service,) = smoke["services"]
+    assert service["name"] == candidate and service["alias"] == "app", "the smoke test runs the candidate"
+    passed = set(service.get("variables", {}))
+    expected = production_env(full) | set(DATABASES[full["database"]].get("smoke_env", {}))
+    assert passed == expected, f"the smoke test passes {sorted(passed)}, production needs {sorted(expected)}"
+    probe = f"curl -fsS http://app:{stack['port']}{CONTRACT['health_path']}"
+    assert probe in "\n".join(_script(smoke)), "the smoke test probes the health path on the stack's port"
+
+    assert publish["needs"] == ["smoke"], "only a candidate that passed the smoke test is published"
+    assert publish.get("rules") == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}], (
+        "from the default branch only"
+    )
+    targets = [words[3] for words in pushes(publish) if words[2] == candidate]
+    assert len(targets) == len(pushes(publish)) and targets == [
+        f"docker://{ci['image']}:$CI_COMMIT_SHA",
+        f"docker://{ci['image']}:latest",
+    ], "publish names the candidate, and nothing else"
 
 
 # What each CI system's ID tokens say, stated here independently of the template: the provider
@@ -2043,19 +2072,12 @@ MUTATIONS = {
         "    - uv run --frozen pytest",
         "    - uv run pytest -x",
     ),
-    "gitlab push from every branch": (
-        "ci",
-        _GITLAB,
-        _GITLAB_CI,
-        'if [ "$CI_COMMIT_BRANCH" = "$CI_DEFAULT_BRANCH" ]; then',
-        "if true; then",
-    ),
     "gitlab push elsewhere": (
         "ci",
         _GITLAB,
         _GITLAB_CI,
-        'buildah push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"\n',
-        'buildah push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" docker://docker.io/me/app:x\n',
+        'buildah push "$CI_REGISTRY_IMAGE/candidates:$CI_COMMIT_SHA"\n',
+        'buildah push "$CI_REGISTRY_IMAGE/candidates:$CI_COMMIT_SHA" docker://docker.io/me/app:x\n',
     ),
     "gitlab deploy without the gate": ("ci", _GITLAB, _GITLAB_CI, "      when: manual\n", ""),
     "gitlab deploy from any branch": (
@@ -2190,6 +2212,34 @@ MUTATIONS = {
         "infra/terraform/ecs.tf",
         '      { name = "CACHE_URL", valueFrom = aws_secretsmanager_secret.cache_url.arn },\n',
         "",
+    ),
+    "gitlab smoke test of another image": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        '  services:\n    - name: "$CI_REGISTRY_IMAGE/candidates:$CI_COMMIT_SHA"',
+        '  services:\n    - name: "$CI_REGISTRY_IMAGE:latest"',
+    ),
+    "gitlab smoke test on another port": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "http://app:8000/healthz",
+        "http://app:8080/healthz",
+    ),
+    "gitlab publish from every branch": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "  needs: [smoke]\n  timeout: 10 minutes\n  rules:\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n",
+        "  needs: [smoke]\n  timeout: 10 minutes\n",
+    ),
+    "gitlab publish before the smoke test": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "  needs: [smoke]\n",
+        "  needs: [build]\n",
     ),
     "github plan with a key": (
         "ci",
