@@ -408,6 +408,24 @@ DATABASES = {
         "rds_log_exports": ["postgresql", "upgrade"],
         # Free at 7 days' retention, on every instance class.
         "rds_performance_insights": True,
+        # Google Cloud: Cloud SQL, with the flags that make it log what checkov's CIS checks ask for.
+        "gcp_database": "Cloud SQL for PostgreSQL",
+        "cloudsql_version": "POSTGRES_17",
+        "cloudsql_flags": {
+            "log_checkpoints": "on",
+            "log_connections": "on",
+            "log_disconnections": "on",
+            "log_lock_waits": "on",
+            "log_min_messages": "error",
+            "log_temp_files": "0",
+            "log_min_duration_statement": "-1",
+            "log_min_error_statement": "error",
+            "log_statement": "ddl",
+            "log_hostname": "on",
+            "cloudsql.enable_pgaudit": "on",
+        },
+        # The drivers ask for TLS first (sslmode=prefer), so Cloud SQL may refuse anything else.
+        "cloudsql_ssl_mode": "ENCRYPTED_ONLY",
     },
     "mysql": {
         "label": "MySQL",
@@ -438,6 +456,11 @@ DATABASES = {
         "rds_log_exports": ["error", "slowquery"],
         # Performance Insights does not run MySQL on the micro and small classes.
         "rds_performance_insights": False,
+        "gcp_database": "Cloud SQL for MySQL",
+        "cloudsql_version": "MYSQL_8_4",
+        "cloudsql_flags": {"local_infile": "off", "skip_show_database": "on"},
+        # The drivers connect without TLS unless the URL asks for it (as on RDS).
+        "cloudsql_ssl_mode": "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
     },
     "mongodb": {
         "label": "MongoDB",
@@ -470,6 +493,9 @@ DATABASES = {
             "url": "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
             "path": "/etc/ssl/certs/aws-rds-global-bundle.pem",
         },
+        # Google Cloud runs no MongoDB of its own: Terraform makes the secret, the learner puts the
+        # URL of a MongoDB Atlas cluster (or any MongoDB the service can reach) in it.
+        "gcp_database": "MongoDB Atlas (a URL you bring)",
     },
 }
 
@@ -500,6 +526,8 @@ CACHES = {
             "--maxmemory-policy",
             "allkeys-lru",
         ],
+        "gcp_cache": "Memorystore for Redis",
+        "memorystore_version": "REDIS_7_2",
     },
     "memcached": {
         "label": "Memcached",
@@ -512,6 +540,8 @@ CACHES = {
         # The image has no client; busybox nc speaks the text protocol's `version`.
         "healthcheck": ["CMD-SHELL", "echo version | nc -w 2 127.0.0.1 11211 | grep -q VERSION"],
         "command": ["memcached", "--memory-limit=64"],
+        "gcp_cache": "Memorystore for Memcached",
+        "memcache_version": "MEMCACHE_1_6_15",
     },
 }
 
@@ -601,8 +631,23 @@ CLOUDS = {
         "enabled": True,
         "languages": list(STACKS),
         "terraform_dir": "infra/terraform",
+        "state_backend": {"type": "s3", "settings": ["bucket", "key", "region", "encrypt", "use_lockfile"]},
+        "secrets_store": "AWS Secrets Manager",
     },
-    "gcp": _planned("Google Cloud", 5),
+    # Cloud Run v2 behind its own HTTPS URL, Artifact Registry, Secret Manager, Cloud SQL and
+    # Memorystore on a private network; CI deploys through workload identity federation.
+    "gcp": {
+        "label": "Google Cloud (Cloud Run)",
+        "enabled": True,
+        "languages": list(STACKS),
+        "terraform_dir": "infra/terraform",
+        # The commented backend block the learner fills in (GCS locks the state by itself).
+        "state_backend": {"type": "gcs", "settings": ["bucket", "prefix"]},
+        "secrets_store": "Google Secret Manager",
+        # The aud claim GitLab's ID tokens carry and the workload identity provider accepts
+        # (GitHub's auth action asks for the provider's own name, the default audience).
+        "gitlab_oidc_audience": "gcp-workload-identity-federation",
+    },
     "azure": _planned("Azure", 5),
     # The image from CI (GHCR), run with compose or `docker run` wherever Docker runs.
     "none": {
@@ -625,6 +670,8 @@ CI_SYSTEMS = {
         "image": "ghcr.io/{owner}/{slug}",
         # Where others pull it from (`{owner}` lower case; the README's docker run).
         "published_image": "ghcr.io/{owner}/{slug}",
+        # The issuer of the ID tokens jobs with `id-token: write` get.
+        "oidc_issuer": "https://token.actions.githubusercontent.com",
         "badge": "[![CI](https://github.com/{owner}/{slug}/actions/workflows/ci.yml/badge.svg)](https://github.com/{owner}/{slug}/actions/workflows/ci.yml)",
     },
     "gitlab": {
