@@ -633,6 +633,9 @@ CLOUDS = {
         "terraform_dir": "infra/terraform",
         "state_backend": {"type": "s3", "settings": ["bucket", "key", "region", "encrypt", "use_lockfile"]},
         "secrets_store": "AWS Secrets Manager",
+        # How the README names the cloud, and what runs the image there.
+        "provider_label": "AWS",
+        "runtime": "ECS Fargate + ALB",
     },
     # Cloud Run v2 behind its own HTTPS URL, Artifact Registry, Secret Manager, Cloud SQL and
     # Memorystore on a private network; CI deploys through workload identity federation.
@@ -644,6 +647,8 @@ CLOUDS = {
         # The commented backend block the learner fills in (GCS locks the state by itself).
         "state_backend": {"type": "gcs", "settings": ["bucket", "prefix"]},
         "secrets_store": "Google Secret Manager",
+        "provider_label": "Google Cloud",
+        "runtime": "Cloud Run",
         # The aud claim GitLab's ID tokens carry and the workload identity provider accepts
         # (GitHub's auth action asks for the provider's own name, the default audience).
         "gitlab_oidc_audience": "gcp-workload-identity-federation",
