@@ -636,6 +636,8 @@ CLOUDS = {
         # How the README names the cloud, and what runs the image there.
         "provider_label": "AWS",
         "runtime": "ECS Fargate + ALB",
+        # The repository variables GitHub's plan and deploy jobs wait for: who each acts as.
+        "ci_variables": {"plan": "AWS_PLAN_ROLE_ARN", "deploy": "AWS_DEPLOY_ROLE_ARN"},
     },
     # Cloud Run v2 behind its own HTTPS URL, Artifact Registry, Secret Manager, Cloud SQL and
     # Memorystore on a private network; CI deploys through workload identity federation.
@@ -644,11 +646,12 @@ CLOUDS = {
         "enabled": True,
         "languages": list(STACKS),
         "terraform_dir": "infra/terraform",
-        # The commented backend block the learner fills in (GCS locks the state by itself).
+        # The backend block (GCS locks the state by itself), commented out where no CI sets it.
         "state_backend": {"type": "gcs", "settings": ["bucket", "prefix"]},
         "secrets_store": "Google Secret Manager",
         "provider_label": "Google Cloud",
         "runtime": "Cloud Run",
+        "ci_variables": {"plan": "GCP_PLAN_SERVICE_ACCOUNT", "deploy": "GCP_DEPLOY_SERVICE_ACCOUNT"},
         # The aud claim GitLab's ID tokens carry and the workload identity provider accepts
         # (GitHub's auth action asks for the provider's own name, the default audience).
         "gitlab_oidc_audience": "gcp-workload-identity-federation",
@@ -663,6 +666,9 @@ CLOUDS = {
     },
 }
 
+# The Terraform CI runs: 1.10 and later lock S3 state with a lock file (`use_lockfile`), no DynamoDB.
+TERRAFORM_VERSION = "1.11.4"
+
 # The CI system that lints, tests and builds, and where it pushes the image (`image`, as the CI
 # file names it; `{owner}` lower case and `{slug}` filled in).
 # `files`: what only this system's renders hold; `updater`: the bot that keeps dependencies current.
@@ -675,9 +681,18 @@ CI_SYSTEMS = {
         "image": "ghcr.io/{owner}/{slug}",
         # Where others pull it from (`{owner}` lower case; the README's docker run).
         "published_image": "ghcr.io/{owner}/{slug}",
-        # The issuer of the ID tokens jobs with `id-token: write` get.
-        "oidc_issuer": "https://token.actions.githubusercontent.com",
         "badge": "[![CI](https://github.com/{owner}/{slug}/actions/workflows/ci.yml/badge.svg)](https://github.com/{owner}/{slug}/actions/workflows/ci.yml)",
+        "terraform_version": TERRAFORM_VERSION,
+        # The ID token the plan and deploy jobs trade for AWS credentials, and the issuer Terraform
+        # trusts. The deploy job runs in this environment: its protection rules are the manual gate,
+        # and the deploy role trusts only tokens of jobs in it.
+        "oidc_issuer": "https://token.actions.githubusercontent.com",
+        "oidc_audience": "sts.amazonaws.com",
+        "deploy_environment": "production",
+        # How the README and Terraform outputs name the settings that hold the role ARNs.
+        "variable_kind": "GitHub Actions variable",
+        "review_label": "pull requests",
+        "protected_hint": "",
     },
     "gitlab": {
         "label": "GitLab CI",
@@ -692,16 +707,19 @@ CI_SYSTEMS = {
         # Images of the jobs that are no language's: Buildah builds without a Docker daemon (and,
         # unlike kaniko, understands RUN --mount); kaniko's debug variant (it has a shell) only
         # copies the tested image into ECR with its built-in ECR credential helper; Terraform as
-        # on GitHub (1.9.8).
+        # on GitHub.
         "images": {
             "buildah": "quay.io/buildah/stable:v1.40.1",
             "kaniko": "gcr.io/kaniko-project/executor:v1.23.2-debug",
-            "terraform": "hashicorp/terraform:1.9.8",
+            "terraform": f"hashicorp/terraform:{TERRAFORM_VERSION}",
         },
         # The ID token the deploy jobs trade for AWS credentials (audience: the IAM OIDC provider's
         # client id), and the issuer Terraform trusts by default.
         "oidc_issuer": "https://gitlab.com",
         "oidc_audience": "sts.amazonaws.com",
+        "variable_kind": "GitLab CI/CD variable",
+        "review_label": "merge requests",
+        "protected_hint": " (protected)",
     },
     "jenkins": _planned("Jenkins", 5),
 }

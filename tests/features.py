@@ -314,8 +314,17 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         "default-branch deploy by OIDC (no AWS keys) through an OIDC provider and project-scoped, least-privilege roles; "
         "Renovate watches the packages, images and Terraform",
         each_language(
-            r"^tests/test_wiring\.py::test_wiring\[(ci|gitlab oidc|dependabot)-{lang}-ci=gitlab",
+            r"^tests/test_wiring\.py::test_wiring\[(ci|ci oidc|dependabot)-{lang}-ci=gitlab",
             r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(gitlab|renovate) ",
+        ),
+    ),
+    (
+        "GitHub Actions deploys to AWS: Terraform plan on every run and a deploy of `main` on a manual start, "
+        "in the environment the deploy role trusts, by OIDC (no AWS keys) through an OIDC provider and "
+        "repository-scoped, least-privilege roles; state in S3 with a lock file; the README names every variable",
+        each_language(
+            r"^tests/test_wiring\.py::test_wiring\[(ci|ci oidc|docs|terraform)-{lang}(-[^\]]*)?\]",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(github|oidc deploy|terraform backend) ",
         ),
     ),
     ("compose.yaml matches the compose spec", each_language(STATIC + r"test_compose.*\[{lang}")),
@@ -329,7 +338,7 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         ),
     ),
     (
-        "Terraform keeps a commented S3 backend to fill in, describes and validates its variables, outputs the service URL and registry",
+        "Terraform keeps CI's state remotely (S3 with GitHub Actions, GitLab's with GitLab CI), describes and validates its variables, outputs the service URL and registry",
         each_language(
             r"^tests/test_wiring\.py::test_wiring\[terraform-{lang}",
             r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[terraform (backend|variable|service url)",

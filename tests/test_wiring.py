@@ -518,7 +518,11 @@ def check_terraform(project: Path, answers: dict) -> None:
         readable = {ref.split(".")[1] for ref in statement["resources"]}
         assert readable == secret_resources, "the execution role reads exactly the secrets there are"
     else:
-        assert "aws_iam_role_policy" not in resources, "no secrets, no policy to read them"
+        policies = set(resources.get("aws_iam_role_policy", {}))
+        assert not {"execution_read_secrets", "ci_read_secrets"} & policies, (
+            "no secrets, no policy to read them"
+        )
+        assert "read_secrets" not in tf["data"]["aws_iam_policy_document"]
     allow = CONTRACT["env"]["allow_anonymous_writes"]
     assert (allow in environment) == anonymous(full), f"{allow} reaches the task exactly when auth is none"
     if anonymous(full):
@@ -691,14 +695,29 @@ CLOUD_OUTPUTS = {
 }
 
 
+# The remote state CI plans and deploys with under GitHub Actions, per cloud: the backend and what its
+# block sets (the bucket comes at init; `{slug}` is the project slug).
+GITHUB_STATE = {
+    "aws": ("s3", {"key": "{slug}/terraform.tfstate", "encrypt": True, "use_lockfile": True}),
+    "gcp": ("gcs", {"prefix": "{slug}"}),
+}
+
+
 def check_terraform_conventions(directory: Path, tf: dict, full: dict) -> None:
-    """The state stays local behind a commented backend block of the cloud's (stacks.CLOUDS) the
-    learner fills in (with GitLab CI: in GitLab's managed state, which CI configures); every variable
-    says what it is for, and each one whose value has a shape (not a bool) checks it; the outputs
-    give the service URL and the registry to push to."""
+    """The state CI plans and deploys with is remote: in the cloud's own storage with GitHub Actions
+    (S3, or Cloud Storage), in GitLab's managed state with GitLab CI (a commented block of the cloud's
+    backend to fill in otherwise); every variable says what it is for, and each one whose value has a
+    shape (not a bool) checks it; the outputs give the service URL and the registry to push to."""
     backends = [block["backend"] for block in tf["terraform"] if "backend" in block]
     if full["ci"] == "gitlab":
         assert backends == [[{"http": {}}]], "GitLab-managed state, configured by CI's TF_HTTP_* variables"
+    elif full["ci"] == "github":
+        kind, expected = GITHUB_STATE[full["cloud"]]
+        assert [list(block) for (block,) in backends] == [[kind]], f"state in {kind}"
+        expected = {key: _fill_slug(value, full) for key, value in expected.items()}
+        assert dict(backends[0][0][kind]) == expected, (
+            f"{kind} state: {expected}; the bucket (and region) come at init (CI: its variables)"
+        )
     else:
         assert not backends, "the backend stays commented out"
         backend = CLOUDS[full["cloud"]]["state_backend"]
@@ -722,6 +741,10 @@ def check_terraform_conventions(directory: Path, tf: dict, full: dict) -> None:
     outputs = tf["output"]
     for name, value in CLOUD_OUTPUTS[full["cloud"]].items():
         assert outputs[name]["value"] == value, f"output {name} is {value}: the service URL and the registry"
+
+
+def _fill_slug(value, full: dict):
+    return value.replace("{slug}", full["project_slug"]) if isinstance(value, str) else value
 
 
 def check_documentdb(tf: dict, db: dict) -> None:
@@ -793,16 +816,17 @@ def check_ci(project: Path, answers: dict) -> None:
     assert workflow["permissions"] == {"contents": "read"}
     jobs = workflow["jobs"]
     directory = CLOUDS[full["cloud"]]["terraform_dir"]
-    assert set(jobs) == {"lint", "test", "image"} | ({"terraform"} if directory else set()), (
-        "CI checks Terraform exactly when the project has some"
-    )
+    deploys = bool(directory)
+    assert set(jobs) == {"lint", "test", "image"} | ({"terraform"} if directory else set()) | (
+        {"plan", "deploy"} if deploys else set()
+    ), "CI checks Terraform exactly when the project has some, and plans and deploys where it deploys"
+    writes = {"image": {"packages": "write"}, "plan": {"id-token": "write"}, "deploy": {"id-token": "write"}}
     for name, job in jobs.items():
         for step in job["steps"]:
             if "uses" in step:
                 assert _SHA_PIN.match(step["uses"]), f"{name}: {step['uses']} is not pinned to a commit SHA"
         extra = {k: v for k, v in (job.get("permissions") or {}).items() if v != "read"}
-        assert extra in ({}, {"packages": "write"}), f"{name} asks for {extra}"
-        assert not extra or name == "image", "only the image job may write packages"
+        assert extra in ({}, writes.get(name)), f"{name} asks for {extra}"
 
     def runs(job: str) -> list[str]:
         return [step["run"].strip() for step in jobs[job]["steps"] if "run" in step]
@@ -879,7 +903,9 @@ def check_ci(project: Path, answers: dict) -> None:
     )
     repo = f"ghcr.io/{full['repository_owner'].lower()}/{full['project_slug']}"
     assert all(tag.startswith(repo + ":") for tag in push["with"]["tags"].strip().splitlines())
-    assert "refs/heads/main" in push["if"], "images are pushed from main only"
+    assert "refs/heads/main" in push["if"] and "pull_request" in push["if"], (
+        "images are pushed from main only"
+    )
 
     # The smoke test runs the image just built, publishes the stack's port and probes the health path.
     (smoke,) = [s for s in image_steps if s.get("name", "").startswith("Smoke-test")]
@@ -902,6 +928,97 @@ def check_ci(project: Path, answers: dict) -> None:
         "terraform init -backend=false -input=false",
         "terraform validate",
     } <= set(runs("terraform"))
+    if full["cloud"] == "gcp":
+        check_github_deploy_gcp(workflow, full, repo)
+    elif deploys:
+        check_github_deploy(workflow, full, repo)
+
+
+def check_github_deploy(workflow: dict, full: dict, image: str) -> None:
+    """Plan on every run and deploy main on a manual start, each with the role its repository
+    variable names (by OIDC: no AWS key), in the environment the deploy role trusts; the deploy
+    runs the image this run tested and pushed, with the tag Terraform applies."""
+    jobs = workflow["jobs"]
+    assert "workflow_dispatch" in workflow[True], "a manual start is the deploy gate"
+    roles = {"plan": "AWS_PLAN_ROLE_ARN", "deploy": "AWS_DEPLOY_ROLE_ARN"}
+    for name, role in roles.items():
+        job = jobs[name]
+        assert job["permissions"]["id-token"] == "write"
+        assert f"vars.{role} != ''" in job["if"], f"{name} runs once {role} is set"
+        assert job["defaults"]["run"]["working-directory"] == CLOUDS["aws"]["terraform_dir"]
+        assert job["env"]["TF_VAR_image_tag"] == "${{ github.sha }}"
+        assert job["env"]["TF_VAR_aws_region"] == "${{ vars.AWS_REGION }}"
+        (login,) = [
+            s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+        ]
+        assert login["with"] == {
+            "role-to-assume": f"${{{{ vars.{role} }}}}",
+            "aws-region": "${{ vars.AWS_REGION }}",
+        }
+        runs = [step["run"] for step in job["steps"] if "run" in step]
+        init = runs[0].split()
+        assert init[:2] == ["terraform", "init"] and '-backend-config="bucket=$TF_STATE_BUCKET"' in init
+        assert job["env"]["TF_STATE_BUCKET"] == "${{ vars.TF_STATE_BUCKET }}"
+        assert runs[-1] == (
+            "terraform plan -lock=false" if name == "plan" else "terraform apply -auto-approve"
+        )
+    deploy = jobs["deploy"]
+    assert deploy["if"].startswith(
+        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
+    )
+    assert deploy.get("environment") == CI_TRUST["github"]["variables"]["github_deploy_environment"]
+    assert "image" in deploy["needs"], "the deploy waits for the image it copies"
+    assert deploy["concurrency"]["cancel-in-progress"] is False, "a deploy is never cut short"
+    (copy,) = [s for s in deploy["steps"] if s.get("name") == "Copy the tested image into ECR"]
+    assert copy["env"]["IMAGE"] == image + ":${{ github.sha }}"
+    assert 'docker push "$ECR_REPOSITORY_URL:$GITHUB_SHA"' in copy["run"], (
+        "ECR gets the tag Terraform applies"
+    )
+
+
+def check_github_deploy_gcp(workflow: dict, full: dict, image: str) -> None:
+    """cloud=gcp: plan on every run and deploy main on a manual start, each as the service account
+    its repository variable names, by workload identity federation (no key), with the state in the
+    bucket Terraform grants them; the deploy runs in the environment the deploy account trusts and
+    copies the image this run tested and pushed into Artifact Registry, under the tag and name
+    Cloud Run runs."""
+    jobs = workflow["jobs"]
+    assert "workflow_dispatch" in workflow[True], "a manual start is the deploy gate"
+    accounts = {"plan": "GCP_PLAN_SERVICE_ACCOUNT", "deploy": "GCP_DEPLOY_SERVICE_ACCOUNT"}
+    for name, account in accounts.items():
+        job = jobs[name]
+        assert job["permissions"]["id-token"] == "write"
+        assert f"vars.{account} != ''" in job["if"], f"{name} runs once {account} is set"
+        assert job["defaults"]["run"]["working-directory"] == CLOUDS["gcp"]["terraform_dir"]
+        assert job["env"]["TF_VAR_image_tag"] == "${{ github.sha }}"
+        assert job["env"]["TF_VAR_project_id"] == "${{ vars.GCP_PROJECT_ID }}"
+        assert (
+            job["env"]["TF_VAR_state_bucket"]
+            == job["env"]["TF_STATE_BUCKET"]
+            == "${{ vars.TF_STATE_BUCKET }}"
+        ), "Terraform grants the CI accounts the bucket init names"
+        (auth,) = [s for s in job["steps"] if s.get("uses", "").startswith("google-github-actions/auth@")]
+        assert auth["with"]["workload_identity_provider"] == "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}"
+        assert auth["with"]["service_account"] == f"${{{{ vars.{account} }}}}", f"{name} acts as {account}"
+        assert not {"credentials_json", "credentials"} & set(auth["with"]), "no key, only federation"
+        runs = [step["run"] for step in job["steps"] if "run" in step]
+        assert runs[0] == 'terraform init -backend-config="bucket=$TF_STATE_BUCKET"'
+        assert runs[-1] == (
+            "terraform plan -lock=false" if name == "plan" else "terraform apply -auto-approve"
+        )
+    deploy = jobs["deploy"]
+    assert deploy["if"].startswith(
+        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
+    )
+    assert deploy.get("environment") == CI_SYSTEMS["github"]["deploy_environment"]
+    assert "image" in deploy["needs"], "the deploy waits for the image it copies"
+    assert deploy["concurrency"]["cancel-in-progress"] is False, "a deploy is never cut short"
+    (copy,) = [s for s in deploy["steps"] if s.get("name") == "Copy the tested image into Artifact Registry"]
+    assert copy["env"]["IMAGE"] == image + ":${{ github.sha }}"
+    assert copy["env"]["GOOGLE_TOKEN"] == "${{ steps.auth.outputs.access_token }}"
+    assert f'docker push "$ARTIFACT_REGISTRY_URL/{full["project_slug"]}:$GITHUB_SHA"' in copy["run"], (
+        "Artifact Registry gets the image name and tag Cloud Run runs"
+    )
 
 
 def _gitlab_job(config: dict, name: str) -> dict:
@@ -1116,45 +1233,77 @@ def check_gitlab_gcp(project: Path, full: dict, jobs: dict, default_branch: str)
     )
 
 
-def check_gitlab_oidc(project: Path, answers: dict) -> None:
-    """With ci=gitlab on AWS, Terraform makes the trust the pipeline needs: an OIDC provider for
-    the GitLab instance, and roles only this project's pipelines (deploy: its default branch) assume."""
+# What each CI system's ID tokens say, stated here independently of the template: the provider
+# Terraform trusts, the claim-name prefix, and the subjects of the plan and deploy roles.
+CI_TRUST = {
+    "gitlab": {
+        "provider": "gitlab",
+        "url": "${var.gitlab_url}",
+        "audience": "${var.gitlab_oidc_audience}",
+        "claims": "${local.gitlab_host}",
+        "plan": "project_path:${var.gitlab_project_path}:ref_type:branch:ref:*",
+        "deploy": "project_path:${var.gitlab_project_path}:ref_type:branch:ref:${var.gitlab_deploy_branch}",
+        "variables": {
+            "gitlab_url": "https://gitlab.com",
+            "gitlab_oidc_audience": "sts.amazonaws.com",
+            "gitlab_project_path": "{owner}/{slug}",
+            "gitlab_deploy_branch": "main",
+        },
+    },
+    "github": {
+        "provider": "github",
+        "url": "https://token.actions.githubusercontent.com",
+        "audience": "sts.amazonaws.com",
+        "claims": "token.actions.githubusercontent.com",
+        "plan": "repo:${var.github_repository}:*",
+        "deploy": "repo:${var.github_repository}:environment:${var.github_deploy_environment}",
+        "variables": {"github_repository": "{owner}/{slug}", "github_deploy_environment": "production"},
+    },
+}
+
+
+def check_ci_oidc(project: Path, answers: dict) -> None:
+    """On AWS, Terraform makes the trust the pipeline needs: an OIDC provider for the CI system's
+    issuer, and roles only this repository's jobs assume (deploy: its deploy branch or environment),
+    the deploy role limited to pushing the image and rolling it out."""
     _stack, _db, full = _facts(project, answers)
     directory = terraform_dir(project, full)
-    if full["ci"] != "gitlab" or full["cloud"] != "aws":
+    files = {f"{ci}_oidc.tf" for ci in CI_TRUST} | {"ci_roles.tf"}
+    if directory is None or full["ci"] not in CI_TRUST or full["cloud"] != "aws":
         if directory is not None:
-            assert not (directory / "gitlab_oidc.tf").exists()
+            assert not {path.name for path in directory.iterdir()} & files
         return
+    trust = CI_TRUST[full["ci"]]
+    assert {path.name for path in directory.iterdir()} & files == {f"{full['ci']}_oidc.tf", "ci_roles.tf"}
     terraform = load_terraform(directory)
     resources, variables = terraform["resource"], terraform["variable"]
-    provider = resources["aws_iam_openid_connect_provider"]["gitlab"]
-    assert provider["url"] == "${var.gitlab_url}"
-    assert provider["client_id_list"] == ["${var.gitlab_oidc_audience}"]
-    ci = CI_SYSTEMS["gitlab"]
-    assert variables["gitlab_url"]["default"] == ci["oidc_issuer"]
-    assert variables["gitlab_oidc_audience"]["default"] == ci["oidc_audience"]
-    assert variables["gitlab_project_path"]["default"] == f"{full['repository_owner']}/{full['project_slug']}"
-    assert variables["gitlab_deploy_branch"]["default"] == "main"
-    for variable in ("gitlab_url", "gitlab_oidc_audience", "gitlab_project_path", "gitlab_deploy_branch"):
-        assert variables[variable].get("description") and variables[variable].get("validation")
-    (assume,) = terraform["data"]["aws_iam_policy_document"]["gitlab_assume"]["statement"]
+    provider = resources["aws_iam_openid_connect_provider"][trust["provider"]]
+    assert provider["url"] == trust["url"]
+    assert provider["client_id_list"] == [trust["audience"]]
+    names = {"owner": full["repository_owner"], "slug": full["project_slug"]}
+    for variable, default in trust["variables"].items():
+        assert variables[variable]["default"] == default.format(**names), variable
+        assert variables[variable].get("description") and variables[variable].get("validation"), variable
+    (assume,) = terraform["data"]["aws_iam_policy_document"]["ci_assume"]["statement"]
     assert assume["actions"] == ["sts:AssumeRoleWithWebIdentity"]
     assert assume["principals"] == [
-        {"type": "Federated", "identifiers": ["${aws_iam_openid_connect_provider.gitlab.arn}"]}
+        {
+            "type": "Federated",
+            "identifiers": [f"${{aws_iam_openid_connect_provider.{trust['provider']}.arn}}"],
+        }
     ]
     conditions = {c["variable"]: c for c in assume["condition"]}
-    assert conditions.get("${local.gitlab_host}:aud", {}).get("values") == ["${var.gitlab_oidc_audience}"]
-    subjects = terraform["data"]["aws_iam_policy_document"]["gitlab_assume"]["for_each"]
-    prefix = "project_path:${var.gitlab_project_path}:ref_type:branch:ref:"
-    assert subjects == {"plan": prefix + "*", "deploy": prefix + "${var.gitlab_deploy_branch}"}
-    assert conditions["${local.gitlab_host}:sub"]["values"] == ["${each.value}"]
+    assert conditions.get(f"{trust['claims']}:aud", {}).get("values") == [trust["audience"]]
+    subjects = terraform["data"]["aws_iam_policy_document"]["ci_assume"]["for_each"]
+    assert subjects == {"plan": trust["plan"], "deploy": trust["deploy"]}
+    assert conditions[f"{trust['claims']}:sub"]["values"] == ["${each.value}"]
     assert (
-        conditions["${local.gitlab_host}:sub"]["test"]
+        conditions[f"{trust['claims']}:sub"]["test"]
         == '${each.key == "plan" ? "StringLike" : "StringEquals"}'
     ), "only the plan role's subject is a pattern"
     roles = resources["aws_iam_role"]
-    assert roles["ci_plan"]["assume_role_policy"].endswith('gitlab_assume["plan"].json}')
-    assert roles["ci_deploy"]["assume_role_policy"].endswith('gitlab_assume["deploy"].json}')
+    assert roles["ci_plan"]["assume_role_policy"].endswith('ci_assume["plan"].json}')
+    assert roles["ci_deploy"]["assume_role_policy"].endswith('ci_assume["deploy"].json}')
     statements = terraform["data"]["aws_iam_policy_document"]["ci_deploy"]["statement"]
     wildcard = {action for s in statements if s["resources"] == ["*"] for action in s["actions"]}
     assert wildcard <= {
@@ -1194,6 +1343,13 @@ def check_gcp_federation(project: Path, answers: dict) -> None:
         assert oidc["issuer_uri"] == CI_SYSTEMS["github"]["oidc_issuer"]
         assert "allowed_audiences" not in oidc, "the provider's own name, which GitHub's auth action asks for"
         subject = "repo:${var.github_repository}:environment:${var.github_deploy_environment}"
+        assert variables["github_deploy_environment"]["default"] == CI_SYSTEMS["github"]["deploy_environment"]
+        state = resources["google_storage_bucket_iam_member"]["ci_state"]
+        assert state["bucket"] == "${var.state_bucket}"
+        assert state["for_each"] == {
+            "roles/storage.objectViewer": "${google_service_account.ci_plan.email}",
+            "roles/storage.objectUser": "${google_service_account.ci_deploy.email}",
+        }, "the plan reads the state, the deploy writes it"
     assert variables[repository]["default"] == f"{full['repository_owner']}/{full['project_slug']}"
     assert provider["attribute_mapping"] == {
         "google.subject": "assertion.sub",
@@ -1381,6 +1537,12 @@ def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: 
         assert f"\n## {heading}\n" in readme and f"\ncd {directory}\n" in readme
         if full["cloud"] == "gcp":
             check_gcp_deploy_docs(project, full, readme, heading)
+        workflow = project / ".github/workflows/ci.yml"
+        if workflow.exists():
+            used = set(re.findall(r"\$\{\{ vars\.([A-Z_]+) \}\}", workflow.read_text(encoding="utf-8")))
+            assert used, "the workflow's deploy reads its settings from repository variables"
+            missing = {name for name in used if f"`{name}`" not in readme}
+            assert not missing, f"the README says how to set {sorted(missing)}"
         return
     source = project / stack["paths"]["source"]
     for path in sorted(project.rglob("*")):
@@ -1641,7 +1803,7 @@ CHECKS = {
     "dashboard": check_dashboard,
     "terraform": check_terraform,
     "ci": check_ci,
-    "gitlab oidc": check_gitlab_oidc,
+    "ci oidc": check_ci_oidc,
     "gcp federation": check_gcp_federation,
     "dependabot": check_dependabot,
     "makefile": check_makefile,
@@ -1670,6 +1832,7 @@ _K8S_DEPLOYMENT = f"{KUBERNETES}/deployment.yaml"
 _GITLAB = {"ci": "gitlab", "database": "postgresql", "cache": "redis", "api_style": "grpc"}
 _GITLAB_CI = ".gitlab-ci.yml"
 _GITLAB_TF = "infra/terraform/gitlab_oidc.tf"
+_CI_ROLES_TF = "infra/terraform/ci_roles.tf"
 _GCP = {"cloud": "gcp"}
 _GCP_FULL = {"cloud": "gcp", "database": "postgresql", "cache": "redis"}
 _GCP_GITLAB = {"cloud": "gcp", "ci": "gitlab", "database": "postgresql"}
@@ -1786,15 +1949,15 @@ MUTATIONS = {
         "terraform",
         {},
         "infra/terraform/versions.tf",
-        "  #   use_lockfile = true\n",
+        "    use_lockfile = true\n",
         "",
     ),
-    "terraform backend uncommented": (
+    "terraform backend local": (
         "terraform",
         {},
         "infra/terraform/versions.tf",
-        '  # backend "s3" {',
-        '  backend "s3" {}\n  # backend "s3" {',
+        '  backend "s3" {',
+        '  backend "local" {',
     ),
     "terraform variable without validation": (
         "terraform",
@@ -2250,26 +2413,75 @@ MUTATIONS = {
         None,
         "on: push\njobs: {}\n",
     ),
-    "gitlab oidc any project": (
-        "gitlab oidc",
+    "gitlab oidc any branch deploys": (
+        "ci oidc",
         _GITLAB,
         _GITLAB_TF,
         "ref_type:branch:ref:${var.gitlab_deploy_branch}",
         "ref_type:branch:ref:*",
     ),
     "gitlab oidc audience": (
-        "gitlab oidc",
+        "ci oidc",
         _GITLAB,
         _GITLAB_TF,
         'variable = "${local.gitlab_host}:aud"',
         'variable = "${local.gitlab_host}:azp"',
     ),
-    "gitlab oidc deploy role on any resource": (
-        "gitlab oidc",
+    "oidc deploy role on any resource": (
+        "ci oidc",
         _GITLAB,
-        _GITLAB_TF,
+        _CI_ROLES_TF,
         "resources = [aws_ecs_service.app.id]",
         'resources = ["*"]',
+    ),
+    "github oidc deploy outside the environment": (
+        "ci oidc",
+        {},
+        "infra/terraform/github_oidc.tf",
+        ":environment:${var.github_deploy_environment}",
+        ":ref:refs/heads/*",
+    ),
+    "github oidc other issuer": (
+        "ci oidc",
+        {},
+        "infra/terraform/github_oidc.tf",
+        'url            = "https://token.actions.githubusercontent.com"',
+        'url            = "https://gitlab.com"',
+    ),
+    "github deploy without the gate": (
+        "ci",
+        {},
+        ".github/workflows/ci.yml",
+        "if: github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main' && ",
+        "if: ",
+    ),
+    "github deploy outside its environment": (
+        "ci",
+        {},
+        ".github/workflows/ci.yml",
+        "    environment: production\n",
+        "",
+    ),
+    "github deploy other role": (
+        "ci",
+        {},
+        ".github/workflows/ci.yml",
+        "role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+        "role-to-assume: ${{ vars.AWS_PLAN_ROLE_ARN }}",
+    ),
+    "github deploy variable undocumented": (
+        "docs",
+        {},
+        "README.md",
+        "`TF_STATE_BUCKET`",
+        "the state bucket",
+    ),
+    "github plan with a key": (
+        "ci",
+        {},
+        ".github/workflows/ci.yml",
+        "role-to-assume: ${{ vars.AWS_PLAN_ROLE_ARN }}",
+        "aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}",
     ),
     "renovate without terraform": ("dependabot", _GITLAB, "renovate.json", ', "terraform"]', "]"),
     "renovate young releases": ("dependabot", _GITLAB, "renovate.json", '"3 days"', '"0 days"'),
@@ -2361,19 +2573,19 @@ MUTATIONS = {
         '  secret      = google_secret_manager_secret.app["database_url"].id\n'
         '  secret_data = "mongodb://localhost/x"\n}\n# No version here',
     ),
-    "gcp backend uncommented": (
+    "gcp state left local": (
         "terraform",
         _GCP,
         "infra/terraform/versions.tf",
-        '  # backend "gcs" {',
-        '  backend "gcs" {}\n  # backend "gcs" {',
+        '  backend "gcs" {\n    prefix = "backend-roadmap-service"\n  }\n',
+        "",
     ),
-    "gcp backend without prefix": (
+    "gcp state under another prefix": (
         "terraform",
         _GCP,
         "infra/terraform/versions.tf",
-        "  #   prefix = ",
-        "  #   key = ",
+        'prefix = "backend-roadmap-service"',
+        'prefix = "state"',
     ),
     "gcp service url output": (
         "terraform",
@@ -2424,6 +2636,27 @@ MUTATIONS = {
         "README.md",
         "-target=google_artifact_registry_repository.app",
         "-target=google_artifact_registry_repository.images",
+    ),
+    "gcp github deploys as the plan account": (
+        "ci",
+        _GCP,
+        ".github/workflows/ci.yml",
+        "service_account: ${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}",
+        "service_account: ${{ vars.GCP_PLAN_SERVICE_ACCOUNT }}",
+    ),
+    "gcp github copies another image name": (
+        "ci",
+        _GCP,
+        ".github/workflows/ci.yml",
+        'docker push "$ARTIFACT_REGISTRY_URL/backend-roadmap-service:$GITHUB_SHA"',
+        'docker push "$ARTIFACT_REGISTRY_URL/app:$GITHUB_SHA"',
+    ),
+    "gcp github state bucket not granted": (
+        "gcp federation",
+        _GCP,
+        _GCP_OIDC,
+        '"roles/storage.objectUser"   = google_service_account.ci_deploy.email',
+        '"roles/storage.objectUser"   = google_service_account.ci_plan.email',
     ),
     "gcp gitlab deploys as the plan account": (
         "ci",
