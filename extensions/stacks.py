@@ -528,6 +528,9 @@ CACHES = {
         ],
         "gcp_cache": "Memorystore for Redis",
         "memorystore_version": "REDIS_7_2",
+        # On AWS: a one-node ElastiCache replication group, TLS and an AUTH token on, so the
+        # service's URL there is rediss:// with the token as its password.
+        "elasticache": {"engine": "redis", "version": "7.1", "family": "redis7", "tls": True},
     },
     "memcached": {
         "label": "Memcached",
@@ -542,6 +545,9 @@ CACHES = {
         "command": ["memcached", "--memory-limit=64"],
         "gcp_cache": "Memorystore for Memcached",
         "memcache_version": "MEMCACHE_1_6_15",
+        # On AWS: a one-node ElastiCache cluster. Memcached has no AUTH, and the service's client
+        # speaks plain TCP, so the security group is the only gate: the tasks' alone.
+        "elasticache": {"engine": "memcached", "version": "1.6.22", "family": "memcached1.6", "tls": False},
     },
 }
 

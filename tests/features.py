@@ -328,6 +328,17 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
             r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(github|oidc deploy|terraform backend) ",
         ),
     ),
+    (
+        "AWS runs the chosen cache on ElastiCache in private subnets, reachable from the tasks only "
+        "(Redis with TLS and an AUTH token, `rediss://`); the task's `CACHE_URL` is a Secrets Manager secret naming it",
+        each_language_offering(
+            "cache",
+            "redis",
+            r"^tests/test_wiring\.py::test_wiring\[terraform-{lang}-[^\]]*cache=(redis|memcached)",
+            STATIC + r"test_checkov_passes\[{lang}-[^\]]*cache=(redis|memcached)",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[elasticache ",
+        ),
+    ),
     ("compose.yaml matches the compose spec", each_language(STATIC + r"test_compose.*\[{lang}")),
     ("Terraform is `terraform fmt` clean and parses", each_language(STATIC + r"test_terraform.*\[{lang}")),
     (

@@ -505,9 +505,16 @@ def check_terraform(project: Path, answers: dict) -> None:
     environment = {item["name"]: item["value"] for item in container["environment"]}
     secrets = {item["name"] for item in container["secrets"]}
     assert CONTRACT["env"]["port"] in environment
-    expected_secrets = auth_secrets(full) | ({CONTRACT["env"]["database_url"]} if db["server"] else set())
-    assert secrets == expected_secrets, "the task gets exactly the secrets the auth method and database need"
-    assert not {CONTRACT["env"]["jwt_secret"], CONTRACT["env"]["database_url"]} & set(environment)
+    cache_url = CONTRACT["env"]["cache_url"]
+    expected_secrets = (
+        auth_secrets(full)
+        | ({CONTRACT["env"]["database_url"]} if db["server"] else set())
+        | ({cache_url} if full["cache"] in ELASTICACHE else set())
+    )
+    assert secrets == expected_secrets, (
+        "the task gets exactly the secrets the auth method, database and cache need"
+    )
+    assert not {CONTRACT["env"]["jwt_secret"], CONTRACT["env"]["database_url"], cache_url} & set(environment)
     secret_resources = set(resources.get("aws_secretsmanager_secret", {}))
     assert ("jwt_secret" in secret_resources) == (CONTRACT["env"]["jwt_secret"] in secrets), (
         "a JWT signing key is created exactly when the task reads one"
@@ -562,6 +569,7 @@ def check_terraform(project: Path, answers: dict) -> None:
     else:
         assert "aws_db_instance" not in resources
         assert CONTRACT["env"]["database_url"] not in secrets
+    check_elasticache(tf, full["cache"])
     check_terraform_conventions(directory, tf, full)
 
 
@@ -680,6 +688,59 @@ def check_cloud_run(directory: Path, tf: dict, stack: dict, db: dict, full: dict
     else:
         assert "vpc_access" not in template and "google_compute_network" not in resources
     check_terraform_conventions(directory, tf, full)
+
+
+# Each cache on AWS, stated here independently of the template: the ElastiCache resource, and the
+# scheme of the URL the service gets (Redis: TLS, with the AUTH token as the URL's password).
+ELASTICACHE = {
+    "redis": {
+        "resource": "aws_elasticache_replication_group",
+        "engine": "redis",
+        "scheme": "rediss",
+        "port": 6379,
+    },
+    "memcached": {
+        "resource": "aws_elasticache_cluster",
+        "engine": "memcached",
+        "scheme": "memcached",
+        "port": 11211,
+    },
+}
+
+
+def check_elasticache(tf: dict, cache: str) -> None:
+    """A chosen cache runs on ElastiCache in the private subnets, admits the service tasks only, and
+    the task's CACHE_URL names it; without one there is no ElastiCache at all."""
+    resources = tf["resource"]
+    kinds = {kind for kind in resources if kind.startswith("aws_elasticache")}
+    if cache not in ELASTICACHE:
+        assert not kinds and "cache_url" not in resources.get("aws_secretsmanager_secret", {})
+        return
+    expected = ELASTICACHE[cache]
+    assert kinds == {expected["resource"], "aws_elasticache_subnet_group"}
+    (server,) = resources[expected["resource"]].values()
+    assert server["engine"] == expected["engine"] and server["port"] == expected["port"]
+    assert server["subnet_group_name"] == "${aws_elasticache_subnet_group.cache.name}"
+    (group,) = resources["aws_elasticache_subnet_group"].values()
+    assert group["subnet_ids"] == "${aws_subnet.private[*].id}", "the cache lives in the private subnets"
+    assert server["security_group_ids"] == ["${aws_security_group.cache.id}"]
+    (rule,) = resources["aws_security_group"]["cache"]["ingress"]
+    assert rule["from_port"] == rule["to_port"] == expected["port"]
+    assert rule.get("security_groups") == ["${aws_security_group.app.id}"], (
+        "the cache admits the service only"
+    )
+    egress = [
+        r for r in resources["aws_security_group"]["app"]["egress"] if r["from_port"] == expected["port"]
+    ]
+    assert egress and egress[0]["cidr_blocks"] == "${aws_subnet.private[*].cidr_block}", "the tasks reach it"
+    url = resources["aws_secretsmanager_secret_version"]["cache_url"]["secret_string"]
+    assert url.startswith(expected["scheme"] + "://"), f"CACHE_URL is {expected['scheme']}://"
+    reference = f"${{{expected['resource']}.cache."
+    assert reference in url, "CACHE_URL names the ElastiCache endpoint"
+    if expected["scheme"] == "rediss":
+        assert server["transit_encryption_enabled"] is True and server["at_rest_encryption_enabled"] is True
+        assert server["auth_token"] == "${random_password.cache.result}"
+        assert url.startswith("rediss://:${random_password.cache.result}@"), "the AUTH token is the password"
 
 
 # What each cloud's Terraform must output: the service URL and the registry to push to.
@@ -2475,6 +2536,34 @@ MUTATIONS = {
         "README.md",
         "`TF_STATE_BUCKET`",
         "the state bucket",
+    ),
+    "elasticache open to the vpc": (
+        "terraform",
+        {"cache": "redis"},
+        "infra/terraform/cache.tf",
+        "security_groups = [aws_security_group.app.id]",
+        "cidr_blocks     = [var.vpc_cidr]",
+    ),
+    "elasticache redis without tls": (
+        "terraform",
+        {"cache": "redis"},
+        "infra/terraform/secrets.tf",
+        'secret_string = "rediss://',
+        'secret_string = "redis://',
+    ),
+    "elasticache memcached port": (
+        "terraform",
+        {"cache": "memcached"},
+        "infra/terraform/cache.tf",
+        "port                 = 11211",
+        "port                 = 11212",
+    ),
+    "elasticache cache url as plain env": (
+        "terraform",
+        {"cache": "memcached"},
+        "infra/terraform/ecs.tf",
+        '      { name = "CACHE_URL", valueFrom = aws_secretsmanager_secret.cache_url.arn },\n',
+        "",
     ),
     "github plan with a key": (
         "ci",
