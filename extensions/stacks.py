@@ -408,6 +408,24 @@ DATABASES = {
         "rds_log_exports": ["postgresql", "upgrade"],
         # Free at 7 days' retention, on every instance class.
         "rds_performance_insights": True,
+        # Google Cloud: Cloud SQL, with the flags that make it log what checkov's CIS checks ask for.
+        "gcp_database": "Cloud SQL for PostgreSQL",
+        "cloudsql_version": "POSTGRES_17",
+        "cloudsql_flags": {
+            "log_checkpoints": "on",
+            "log_connections": "on",
+            "log_disconnections": "on",
+            "log_lock_waits": "on",
+            "log_min_messages": "error",
+            "log_temp_files": "0",
+            "log_min_duration_statement": "-1",
+            "log_min_error_statement": "error",
+            "log_statement": "ddl",
+            "log_hostname": "on",
+            "cloudsql.enable_pgaudit": "on",
+        },
+        # The drivers ask for TLS first (sslmode=prefer), so Cloud SQL may refuse anything else.
+        "cloudsql_ssl_mode": "ENCRYPTED_ONLY",
     },
     "mysql": {
         "label": "MySQL",
@@ -438,6 +456,11 @@ DATABASES = {
         "rds_log_exports": ["error", "slowquery"],
         # Performance Insights does not run MySQL on the micro and small classes.
         "rds_performance_insights": False,
+        "gcp_database": "Cloud SQL for MySQL",
+        "cloudsql_version": "MYSQL_8_4",
+        "cloudsql_flags": {"local_infile": "off", "skip_show_database": "on"},
+        # The drivers connect without TLS unless the URL asks for it (as on RDS).
+        "cloudsql_ssl_mode": "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
     },
     "mongodb": {
         "label": "MongoDB",
@@ -470,6 +493,9 @@ DATABASES = {
             "url": "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
             "path": "/etc/ssl/certs/aws-rds-global-bundle.pem",
         },
+        # Google Cloud runs no MongoDB of its own: Terraform makes the secret, the learner puts the
+        # URL of a MongoDB Atlas cluster (or any MongoDB the service can reach) in it.
+        "gcp_database": "MongoDB Atlas (a URL you bring)",
     },
 }
 
@@ -500,6 +526,8 @@ CACHES = {
             "--maxmemory-policy",
             "allkeys-lru",
         ],
+        "gcp_cache": "Memorystore for Redis",
+        "memorystore_version": "REDIS_7_2",
         # On AWS: a one-node ElastiCache replication group, TLS and an AUTH token on, so the
         # service's URL there is rediss:// with the token as its password.
         "elasticache": {"engine": "redis", "version": "7.1", "family": "redis7", "tls": True},
@@ -515,6 +543,8 @@ CACHES = {
         # The image has no client; busybox nc speaks the text protocol's `version`.
         "healthcheck": ["CMD-SHELL", "echo version | nc -w 2 127.0.0.1 11211 | grep -q VERSION"],
         "command": ["memcached", "--memory-limit=64"],
+        "gcp_cache": "Memorystore for Memcached",
+        "memcache_version": "MEMCACHE_1_6_15",
         # On AWS: a one-node ElastiCache cluster. Memcached has no AUTH, and the service's client
         # speaks plain TCP, so the security group is the only gate: the tasks' alone.
         "elasticache": {"engine": "memcached", "version": "1.6.22", "family": "memcached1.6", "tls": False},
@@ -607,8 +637,31 @@ CLOUDS = {
         "enabled": True,
         "languages": list(STACKS),
         "terraform_dir": "infra/terraform",
+        "state_backend": {"type": "s3", "settings": ["bucket", "key", "region", "encrypt", "use_lockfile"]},
+        "secrets_store": "AWS Secrets Manager",
+        # How the README names the cloud, and what runs the image there.
+        "provider_label": "AWS",
+        "runtime": "ECS Fargate + ALB",
+        # The repository variables GitHub's plan and deploy jobs wait for: who each acts as.
+        "ci_variables": {"plan": "AWS_PLAN_ROLE_ARN", "deploy": "AWS_DEPLOY_ROLE_ARN"},
     },
-    "gcp": _planned("Google Cloud", 5),
+    # Cloud Run v2 behind its own HTTPS URL, Artifact Registry, Secret Manager, Cloud SQL and
+    # Memorystore on a private network; CI deploys through workload identity federation.
+    "gcp": {
+        "label": "Google Cloud (Cloud Run)",
+        "enabled": True,
+        "languages": list(STACKS),
+        "terraform_dir": "infra/terraform",
+        # The backend block (GCS locks the state by itself), commented out where no CI sets it.
+        "state_backend": {"type": "gcs", "settings": ["bucket", "prefix"]},
+        "secrets_store": "Google Secret Manager",
+        "provider_label": "Google Cloud",
+        "runtime": "Cloud Run",
+        "ci_variables": {"plan": "GCP_PLAN_SERVICE_ACCOUNT", "deploy": "GCP_DEPLOY_SERVICE_ACCOUNT"},
+        # The aud claim GitLab's ID tokens carry and the workload identity provider accepts
+        # (GitHub's auth action asks for the provider's own name, the default audience).
+        "gitlab_oidc_audience": "gcp-workload-identity-federation",
+    },
     "azure": _planned("Azure", 5),
     # The image from CI (GHCR), run with compose or `docker run` wherever Docker runs.
     "none": {

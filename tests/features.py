@@ -282,6 +282,24 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         ),
     ),
     (
+        "`cloud: gcp` (Google Cloud): Artifact Registry; Cloud Run v2 on the stack port, its startup probe on the "
+        "readiness path and liveness probe on the health path, the contract's env and exactly the deploy secrets from "
+        "Secret Manager; Cloud SQL for PostgreSQL or MySQL on a private address, a MongoDB URL you bring, Memorystore "
+        "for Redis or Memcached; state in Cloud Storage (GitHub) or GitLab, described and validated variables, service URL "
+        "and registry outputs; CI plans and deploys by workload identity federation (GitHub's or GitLab's ID tokens, no "
+        "keys), the deploy behind a manual gate on main; fmt-clean, no "
+        "failed checkov check; the service files are the AWS render's; `copier update -d cloud=gcp` swaps the Terraform",
+        each_language(
+            r"^tests/test_questions\.py::test_an_answer_is_offered_exactly_with_the_languages_that_implement_it\[{lang}-cloud=gcp\]",
+            r"^tests/test_render\.py::test_on_google_cloud_only_the_deployment_files_change\[{lang}-",
+            r"^tests/test_wiring\.py::test_wiring\[[a-z ]+-{lang}-[^\]]*cloud=gcp",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[gcp ",
+            STATIC + r".*\[{lang}-[^\]]*cloud=gcp",
+            STATIC + r"test_checkov_catches_a_cache_without_auth",
+            r"^tests/test_update\.py::test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits\[{lang}-cloud-gcp\]",
+        ),
+    ),
+    (
         "`ci: gitlab`: `.gitlab-ci.yml` matches GitLab's CI schema and `renovate.json` Renovate's; no `.github/`; "
         "`copier update -d ci=gitlab` swaps them in",
         each_language(

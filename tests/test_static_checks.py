@@ -412,6 +412,22 @@ def test_checkov_catches_an_unscanned_registry(tmp_path, default_project):
     assert failed == {("CKV_AWS_163", "aws_ecr_repository.app")}
 
 
+def test_checkov_catches_a_cache_without_auth(tmp_path, render):
+    """The scan fails Google Cloud's Terraform too: a copy whose Memorystore for Redis takes
+    connections without its AUTH string is reported."""
+    terraform = tmp_path / "terraform"
+    shutil.copytree(render(cloud="gcp", database="postgresql", cache="redis") / "infra/terraform", terraform)
+    cache = terraform / "cache.tf"
+    text = cache.read_text(encoding="utf-8")
+    auth = "  auth_enabled       = true\n"
+    assert auth in text
+    cache.write_text(text.replace(auth, ""), encoding="utf-8")
+    failed = {
+        (check["check_id"], check["resource"]) for check in _checkov(terraform)["results"]["failed_checks"]
+    }
+    assert failed == {("CKV_GCP_95", "google_redis_instance.main")}
+
+
 def test_checkov_skip_check_catches_a_skip_without_reason():
     assert _CHECKOV_SKIP.search("# checkov:skip=CKV_AWS_2").group(2) is None
     assert not _CHECKOV_SKIP.search("# checkov:skip=CKV_AWS_2:  ").group(2).strip()

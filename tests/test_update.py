@@ -251,15 +251,18 @@ UPDATED_QUESTIONS = {**DIMENSIONS, "cloud": QUESTIONS["cloud"]["default"]}
 
 
 def other_answers() -> list[tuple[str, str, str | bool]]:
-    """(language, question, answer): for each language and question, one answer besides the default;
-    nginx turned on, which adds a service to compose and takes the app's port off the host; and
-    kubernetes turned on, which adds a directory and a README section; and ci=gitlab, which swaps
-    .github/ for .gitlab-ci.yml and renovate.json and adds Terraform."""
+    """(language, question, answer): for each language and question, one answer besides the default
+    (every other cloud: each swaps or drops the Terraform directory); nginx turned on, which adds a
+    service to compose and takes the app's port off the host; and kubernetes turned on, which adds a
+    directory and a README section; and ci=gitlab, which swaps .github/ for .gitlab-ci.yml and
+    renovate.json and adds Terraform."""
     return [
-        (language, question, next(value for value in options_for(language, question) if value != default))
+        (language, question, value)
         for language in ENABLED_LANGUAGES
         for question, default in UPDATED_QUESTIONS.items()
-        if len(options_for(language, question)) > 1
+        for value in [value for value in options_for(language, question) if value != default][
+            : None if question == "cloud" else 1
+        ]
     ] + [
         (language, toggle, value)
         for language in ENABLED_LANGUAGES

@@ -472,6 +472,9 @@ def check_terraform(project: Path, answers: dict) -> None:
     if directory is None:
         return
     tf = load_terraform(directory)
+    if full["cloud"] == "gcp":
+        check_cloud_run(directory, tf, stack, db, full)
+        return
     resources = tf["resource"]
     port = stack["port"]
     assert resolve(tf, "${local.app_port}") == port
@@ -567,7 +570,124 @@ def check_terraform(project: Path, answers: dict) -> None:
         assert "aws_db_instance" not in resources
         assert CONTRACT["env"]["database_url"] not in secrets
     check_elasticache(tf, full["cache"])
-    check_terraform_conventions(directory, tf, full["ci"])
+    check_terraform_conventions(directory, tf, full)
+
+
+def check_cloud_run(directory: Path, tf: dict, stack: dict, db: dict, full: dict) -> None:
+    """cloud=gcp: Cloud Run runs the image of the Artifact Registry repository Terraform makes, on
+    the stack port, with its startup probe on the readiness path and its liveness probe on the
+    health path, the contract's env names, and exactly the deploy secrets from Secret Manager
+    (readable by the service's account only); Cloud SQL and Memorystore are the chosen ones, on
+    the private network Cloud Run reaches."""
+    resources = tf["resource"]
+    port = stack["port"]
+    env = CONTRACT["env"]
+    assert resolve(tf, "${local.app_port}") == port
+    (repository,) = resources["google_artifact_registry_repository"].values()
+    assert repository["format"] == "DOCKER"
+    assert repository["docker_config"][0]["immutable_tags"] is True, "a tag names one image"
+    registry = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.app.repository_id}"
+    assert tf["locals"]["registry"] == registry
+    assert tf["locals"]["image"] == f"${{local.registry}}/{full['project_slug']}:${{var.image_tag}}"
+
+    (service,) = resources["google_cloud_run_v2_service"].values()
+    (template,) = service["template"]
+    assert template["service_account"] == "${google_service_account.app.email}"
+    (container,) = template["containers"]
+    assert resolve(tf, container["image"]) == tf["locals"]["image"], "Cloud Run runs the registry's image"
+    (ports,) = container["ports"]
+    assert resolve(tf, ports["container_port"]) == port, "container port is the stack port"
+    for probe, path in (
+        ("startup_probe", CONTRACT["readiness_path"]),
+        ("liveness_probe", CONTRACT["health_path"]),
+    ):
+        ((get,),) = [item["http_get"] for item in container[probe]]
+        assert resolve(tf, get["path"]) == path, f"the {probe} asks {path}"
+        assert resolve(tf, get["port"]) == port, f"the {probe} asks the stack port"
+
+    plain = {item["name"]: item["value"] for item in container["env"] if "value" in item}
+    from_secrets = {
+        item["name"]: item["value_source"][0]["secret_key_ref"][0]
+        for item in container["env"]
+        if "value_source" in item
+    }
+    keys = stacks.deploy_secrets(full["auth"], full["database"], full["cache"])
+    assert set(from_secrets) == {env[key] for key in keys}, "exactly the deploy secrets, from Secret Manager"
+    assert not set(from_secrets) & set(plain), "no secret is a plain env var too"
+    assert set(plain) == {env["app_env"], env["log_level"], "MIGRATE_ON_START"} | (
+        production_env(full) - auth_secrets(full)
+    ), "the plain env is the contract's settings, no secret"
+    allow = env["allow_anonymous_writes"]
+    if anonymous(full):
+        assert plain[allow] == "${tostring(var.allow_anonymous_writes)}"
+        assert tf["variable"]["allow_anonymous_writes"]["default"] is False, "opt-in, never by default"
+    for name in OIDC_ENV:
+        if full["auth"] == "oauth2":
+            assert plain[env[name]] == f"${{var.{name}}}"
+            assert "default" not in tf["variable"][name], f"var.{name} has no default"
+        else:
+            assert name not in tf["variable"], f"var.{name} is for auth=oauth2"
+
+    names = {key: value for key, value in tf["locals"].get("secrets", {}).items() if not key.startswith("__")}
+    assert set(names) == set(keys), "a Secret Manager secret per deploy secret"
+    versions = resources.get("google_secret_manager_secret_version", {})
+    brought = set() if db.get("cloudsql_version") or not db["server"] else {"database_url"}
+    assert set(versions) == set(keys) - brought, "Terraform writes every secret but a brought database URL"
+    for key in keys:
+        ref = from_secrets[env[key]]
+        assert ref["secret"] == f'${{google_secret_manager_secret.app["{key}"].secret_id}}'
+        expected = "latest" if key in brought else f"${{google_secret_manager_secret_version.{key}.version}}"
+        assert ref["version"] == expected, f"{env[key]} reads {expected}"
+    if keys:
+        reads = resources["google_secret_manager_secret_iam_member"]["app_reads"]
+        assert reads["for_each"] == "${local.secrets}"
+        assert reads["member"] == "serviceAccount:${google_service_account.app.email}"
+        assert "${google_secret_manager_secret_iam_member.app_reads}" in service["depends_on"]
+    else:
+        assert "google_secret_manager_secret" not in resources
+
+    (scaling,) = template["scaling"]
+    if not db["server"]:
+        assert scaling["max_instance_count"] == 1, f"{db['label']} is one instance's file: one instance"
+    sql = resources.get("google_sql_database_instance", {})
+    if db.get("cloudsql_version"):
+        (instance,) = sql.values()
+        assert instance["database_version"] == db["cloudsql_version"]
+        (ip,) = instance["settings"][0]["ip_configuration"]
+        assert ip["ipv4_enabled"] is False and ip["private_network"] == "${google_compute_network.main.id}"
+        url = versions["database_url"]["secret_data"]
+        assert url.startswith(db["url_scheme"] + "://")
+        assert password_reference(url) == "${random_password.db.result}"
+        host = "${google_sql_database_instance.main.private_ip_address}"
+        assert url.split("@", 1)[1] == f"{host}:{db['port']}/${{google_sql_database.app.name}}"
+    else:
+        assert not sql, f"no Cloud SQL with {db['label']}"
+    cache = CACHES[full["cache"]]
+    redis = resources.get("google_redis_instance", {})
+    memcache = resources.get("google_memcache_instance", {})
+    if full["cache"] == "redis":
+        assert redis["main"]["redis_version"] == cache["memorystore_version"]
+        assert redis["main"]["auth_enabled"] is True
+        assert versions["cache_url"]["secret_data"] == (
+            f"{cache['url_scheme']}://:${{google_redis_instance.main.auth_string}}"
+            "@${google_redis_instance.main.host}:${google_redis_instance.main.port}/0"
+        )
+    else:
+        assert not redis
+    if full["cache"] == "memcached":
+        assert memcache["main"]["memcache_version"] == cache["memcache_version"]
+        assert versions["cache_url"]["secret_data"].startswith(cache["url_scheme"] + "://")
+    else:
+        assert not memcache
+    private = bool(db.get("cloudsql_version") or cache.get("gcp_cache"))
+    if private:
+        ((interface,),) = [access["network_interfaces"] for access in template["vpc_access"]]
+        assert interface["network"] == "${google_compute_network.main.id}", "Cloud Run joins the network"
+        for instance in [*sql.values(), *redis.values(), *memcache.values()]:
+            assert "${google_service_networking_connection.services}" in instance["depends_on"]
+    else:
+        assert "vpc_access" not in template and "google_compute_network" not in resources
+    check_terraform_conventions(directory, tf, full)
 
 
 # Each cache on AWS, stated here independently of the template: the ElastiCache resource, and the
@@ -623,36 +743,54 @@ def check_elasticache(tf: dict, cache: str) -> None:
         assert url.startswith("rediss://:${random_password.cache.result}@"), "the AUTH token is the password"
 
 
-# The settings a learner fills in to keep the state in S3: where, encrypted, and locked.
-_BACKEND_SETTINGS = ("bucket", "key", "region", "encrypt", "use_lockfile")
+# What each cloud's Terraform must output: the service URL and the registry to push to.
+CLOUD_OUTPUTS = {
+    "aws": {
+        "service_url": "http://${aws_lb.main.dns_name}",
+        "ecr_repository_url": "${aws_ecr_repository.app.repository_url}",
+    },
+    "gcp": {
+        "service_url": "${google_cloud_run_v2_service.app.uri}",
+        "artifact_registry_url": "${local.registry}",
+    },
+}
 
 
-def check_terraform_conventions(directory: Path, tf: dict, ci: str) -> None:
-    """The state CI plans and deploys with is remote: in S3 with GitHub Actions, in GitLab's managed
-    state with GitLab CI (a commented S3 block to fill in otherwise); every variable says what it is for, and each
-    one whose value has a shape (not a bool) checks it; the outputs give the service URL and the
-    registry to push to."""
+# The remote state CI plans and deploys with under GitHub Actions, per cloud: the backend and what its
+# block sets (the bucket comes at init; `{slug}` is the project slug).
+GITHUB_STATE = {
+    "aws": ("s3", {"key": "{slug}/terraform.tfstate", "encrypt": True, "use_lockfile": True}),
+    "gcp": ("gcs", {"prefix": "{slug}"}),
+}
+
+
+def check_terraform_conventions(directory: Path, tf: dict, full: dict) -> None:
+    """The state CI plans and deploys with is remote: in the cloud's own storage with GitHub Actions
+    (S3, or Cloud Storage), in GitLab's managed state with GitLab CI (a commented block of the cloud's
+    backend to fill in otherwise); every variable says what it is for, and each one whose value has a
+    shape (not a bool) checks it; the outputs give the service URL and the registry to push to."""
     backends = [block["backend"] for block in tf["terraform"] if "backend" in block]
-    if ci == "gitlab":
+    if full["ci"] == "gitlab":
         assert backends == [[{"http": {}}]], "GitLab-managed state, configured by CI's TF_HTTP_* variables"
-    elif ci == "github":
-        assert [list(block) for (block,) in backends] == [["s3"]], "state in S3"
-        settings = dict(backends[0][0]["s3"])
-        assert settings.pop("key").endswith("/terraform.tfstate")
-        assert settings == {"encrypt": True, "use_lockfile": True}, (
-            "S3 state, encrypted and locked; the bucket and region come at init (CI: its variables)"
+    elif full["ci"] == "github":
+        kind, expected = GITHUB_STATE[full["cloud"]]
+        assert [list(block) for (block,) in backends] == [[kind]], f"state in {kind}"
+        expected = {key: _fill_slug(value, full) for key, value in expected.items()}
+        assert dict(backends[0][0][kind]) == expected, (
+            f"{kind} state: {expected}; the bucket (and region) come at init (CI: its variables)"
         )
     else:
         assert not backends, "the backend stays commented out"
+        backend = CLOUDS[full["cloud"]]["state_backend"]
         commented = [
             line.strip().lstrip("#").strip()
             for line in (directory / "versions.tf").read_text(encoding="utf-8").splitlines()
             if line.strip().startswith("#")
         ]
-        start = commented.index('backend "s3" {')
+        start = commented.index(f'backend "{backend["type"]}" {{')
         block = commented[start + 1 : commented.index("}", start)]
-        assert [line.split("=")[0].strip() for line in block] == list(_BACKEND_SETTINGS), (
-            f"the commented S3 backend names {', '.join(_BACKEND_SETTINGS)}"
+        assert [line.split("=")[0].strip() for line in block] == backend["settings"], (
+            f"the commented {backend['type']} backend names {', '.join(backend['settings'])}"
         )
     for name, variable in tf["variable"].items():
         assert variable.get("description", "").strip(), f"var.{name} has a description"
@@ -662,10 +800,12 @@ def check_terraform_conventions(directory: Path, tf: dict, ci: str) -> None:
                 f"var.{name} validates its value and says what it expects"
             )
     outputs = tf["output"]
-    assert outputs["service_url"]["value"] == "http://${aws_lb.main.dns_name}", "the service URL is an output"
-    assert outputs["ecr_repository_url"]["value"] == "${aws_ecr_repository.app.repository_url}", (
-        "the registry to push to is an output"
-    )
+    for name, value in CLOUD_OUTPUTS[full["cloud"]].items():
+        assert outputs[name]["value"] == value, f"output {name} is {value}: the service URL and the registry"
+
+
+def _fill_slug(value, full: dict):
+    return value.replace("{slug}", full["project_slug"]) if isinstance(value, str) else value
 
 
 def check_documentdb(tf: dict, db: dict) -> None:
@@ -737,7 +877,7 @@ def check_ci(project: Path, answers: dict) -> None:
     assert workflow["permissions"] == {"contents": "read"}
     jobs = workflow["jobs"]
     directory = CLOUDS[full["cloud"]]["terraform_dir"]
-    deploys = full["cloud"] == "aws"
+    deploys = bool(directory)
     assert set(jobs) == {"lint", "test", "image"} | ({"terraform"} if directory else set()) | (
         {"plan", "deploy"} if deploys else set()
     ), "CI checks Terraform exactly when the project has some, and plans and deploys where it deploys"
@@ -849,7 +989,9 @@ def check_ci(project: Path, answers: dict) -> None:
         "terraform init -backend=false -input=false",
         "terraform validate",
     } <= set(runs("terraform"))
-    if deploys:
+    if full["cloud"] == "gcp":
+        check_github_deploy_gcp(workflow, full, repo)
+    elif deploys:
         check_github_deploy(workflow, full, repo)
 
 
@@ -895,6 +1037,51 @@ def check_github_deploy(workflow: dict, full: dict, image: str) -> None:
     )
 
 
+def check_github_deploy_gcp(workflow: dict, full: dict, image: str) -> None:
+    """cloud=gcp: plan on every run and deploy main on a manual start, each as the service account
+    its repository variable names, by workload identity federation (no key), with the state in the
+    bucket Terraform grants them; the deploy runs in the environment the deploy account trusts and
+    copies the image this run tested and pushed into Artifact Registry, under the tag and name
+    Cloud Run runs."""
+    jobs = workflow["jobs"]
+    assert "workflow_dispatch" in workflow[True], "a manual start is the deploy gate"
+    accounts = {"plan": "GCP_PLAN_SERVICE_ACCOUNT", "deploy": "GCP_DEPLOY_SERVICE_ACCOUNT"}
+    for name, account in accounts.items():
+        job = jobs[name]
+        assert job["permissions"]["id-token"] == "write"
+        assert f"vars.{account} != ''" in job["if"], f"{name} runs once {account} is set"
+        assert job["defaults"]["run"]["working-directory"] == CLOUDS["gcp"]["terraform_dir"]
+        assert job["env"]["TF_VAR_image_tag"] == "${{ github.sha }}"
+        assert job["env"]["TF_VAR_project_id"] == "${{ vars.GCP_PROJECT_ID }}"
+        assert (
+            job["env"]["TF_VAR_state_bucket"]
+            == job["env"]["TF_STATE_BUCKET"]
+            == "${{ vars.TF_STATE_BUCKET }}"
+        ), "Terraform grants the CI accounts the bucket init names"
+        (auth,) = [s for s in job["steps"] if s.get("uses", "").startswith("google-github-actions/auth@")]
+        assert auth["with"]["workload_identity_provider"] == "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}"
+        assert auth["with"]["service_account"] == f"${{{{ vars.{account} }}}}", f"{name} acts as {account}"
+        assert not {"credentials_json", "credentials"} & set(auth["with"]), "no key, only federation"
+        runs = [step["run"] for step in job["steps"] if "run" in step]
+        assert runs[0] == 'terraform init -backend-config="bucket=$TF_STATE_BUCKET"'
+        assert runs[-1] == (
+            "terraform plan -lock=false" if name == "plan" else "terraform apply -auto-approve"
+        )
+    deploy = jobs["deploy"]
+    assert deploy["if"].startswith(
+        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
+    )
+    assert deploy.get("environment") == CI_SYSTEMS["github"]["deploy_environment"]
+    assert "image" in deploy["needs"], "the deploy waits for the image it copies"
+    assert deploy["concurrency"]["cancel-in-progress"] is False, "a deploy is never cut short"
+    (copy,) = [s for s in deploy["steps"] if s.get("name") == "Copy the tested image into Artifact Registry"]
+    assert copy["env"]["IMAGE"] == image + ":${{ github.sha }}"
+    assert copy["env"]["GOOGLE_TOKEN"] == "${{ steps.auth.outputs.access_token }}"
+    assert f'docker push "$ARTIFACT_REGISTRY_URL/{full["project_slug"]}:$GITHUB_SHA"' in copy["run"], (
+        "Artifact Registry gets the image name and tag Cloud Run runs"
+    )
+
+
 def _gitlab_job(config: dict, name: str) -> dict:
     """A job with what it `extends` merged in (hashes deeply, like GitLab; the job's keys win)."""
 
@@ -913,7 +1100,9 @@ def _gitlab_job(config: dict, name: str) -> dict:
 
 
 def _script(job: dict) -> list[str]:
-    return [line.strip() for line in job.get("before_script", []) + job.get("script", [])]
+    """The job's commands in order; a nested list (a YAML alias of shared lines) is flattened, as by GitLab."""
+    lines = job.get("before_script", []) + job.get("script", [])
+    return [line.strip() for item in lines for line in (item if isinstance(item, list) else [item])]
 
 
 def check_gitlab_ci(project: Path, answers: dict) -> None:
@@ -989,6 +1178,9 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
         "terraform validate",
     ]
     default_branch = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
+    if full["cloud"] == "gcp":
+        check_gitlab_gcp(project, full, jobs, default_branch)
+        return
     for name in aws:
         job = jobs[name]
         assert job["id_tokens"] == {"AWS_ID_TOKEN": {"aud": ci["oidc_audience"]}}, f"{name} uses an ID token"
@@ -1061,6 +1253,75 @@ def check_gitlab_image_jobs(jobs: dict, stack: dict, full: dict) -> None:
     ], "publish names the candidate, and nothing else"
 
 
+# The CI/CD variables the Google Cloud jobs wait for, and the Terraform output the README sets each
+# from (None: the learner's own project id).
+GITLAB_GCP_VARIABLES = {
+    "GCP_PROJECT_ID": None,
+    "GCP_WORKLOAD_IDENTITY_PROVIDER": "workload_identity_provider",
+    "GCP_PLAN_SERVICE_ACCOUNT": "ci_plan_service_account",
+    "GCP_DEPLOY_SERVICE_ACCOUNT": "ci_deploy_service_account",
+    "ARTIFACT_REGISTRY_URL": "artifact_registry_url",
+}
+
+
+def check_gitlab_gcp(project: Path, full: dict, jobs: dict, default_branch: str) -> None:
+    """ci=gitlab, cloud=gcp: plan, release and deploy reach Google Cloud by workload identity
+    federation only: each writes its ID token (the audience the provider accepts) and a credential
+    configuration for the service account of its job; release copies the image this pipeline
+    pushed into Artifact Registry under the tag the deploy applies; the deploy waits for a person
+    on the default branch. The variables they wait for are the ones the README sets, from outputs
+    the Terraform has."""
+    ci = CI_SYSTEMS["gitlab"]
+    directory = CLOUDS["gcp"]["terraform_dir"]
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    outputs = load_terraform(project / directory)["output"]
+    accounts = {"plan": "$GCP_PLAN_SERVICE_ACCOUNT", "release": "$GCP_DEPLOY_SERVICE_ACCOUNT"}
+    accounts["deploy"] = accounts["release"]
+    waited = set()
+    for name, account in accounts.items():
+        job = jobs[name]
+        assert job["id_tokens"] == {"GCP_ID_TOKEN": {"aud": CLOUDS["gcp"]["gitlab_oidc_audience"]}}
+        assert job["variables"]["GCP_SERVICE_ACCOUNT"] == account, f"{name} acts as {account}"
+        credentials = job["variables"]["GOOGLE_APPLICATION_CREDENTIALS"]
+        script = _script(job)
+        (config,) = [line for line in script if '"type":"external_account"' in line]
+        assert credentials.startswith("$CI_PROJECT_DIR/") and config.endswith(
+            '> "$GOOGLE_APPLICATION_CREDENTIALS"'
+        )
+        assert '"$GCP_WORKLOAD_IDENTITY_PROVIDER" "$GCP_SERVICE_ACCOUNT"' in config
+        assert script.index('printf \'%s\' "$GCP_ID_TOKEN" > "$CI_PROJECT_DIR/.gcp-id-token"') < script.index(
+            config
+        )
+        (rule,) = job["rules"]
+        waited |= set(re.findall(r"\$([A-Z_]+)", rule["if"])) - {"CI_COMMIT_BRANCH", "CI_DEFAULT_BRANCH"}
+        assert account.lstrip("$") in rule["if"], f"{name} waits for {account}"
+        if name != "plan":
+            assert rule["if"].startswith(default_branch + " &&"), f"{name} runs on the default branch only"
+    assert jobs["deploy"]["rules"][0].get("when") == "manual", "deploying waits for a person"
+    assert "when" not in jobs["release"]["rules"][0] and jobs["deploy"]["needs"] == ["release"]
+    assert waited == set(GITLAB_GCP_VARIABLES), f"the jobs wait for {sorted(waited)}"
+    assert jobs["release"]["needs"] == ["publish"], "Artifact Registry gets the image once it is published"
+    for variable, output in GITLAB_GCP_VARIABLES.items():
+        assert f"`{variable}`" in readme, f"the README names {variable}"
+        if output:
+            source = re.search(rf"`{variable}`\s+from\s+`(\w+)`", readme)
+            assert source and source.group(1) == output and output in outputs, (
+                f"the README sets {variable} from output {output}"
+            )
+    for name in ("plan", "deploy"):
+        variables = jobs[name]["variables"]
+        assert variables["TF_VAR_project_id"] == "$GCP_PROJECT_ID"
+        assert variables["TF_VAR_image_tag"] == "$CI_COMMIT_SHA"
+    assert _script(jobs["deploy"])[-1] == "terraform apply -auto-approve"
+    assert _script(jobs["plan"])[-1].startswith("terraform plan ")
+    release = _script(jobs["release"])
+    destination = f'--destination "$ARTIFACT_REGISTRY_URL/{full["project_slug"]}:$CI_COMMIT_SHA"'
+    assert release[-1].endswith(destination), "release pushes the tag the deploy applies"
+    assert f'FROM %s\\n\' "{ci["image"]}:$CI_COMMIT_SHA"' in "\n".join(release), (
+        "Artifact Registry gets the image this pipeline pushed"
+    )
+
+
 # What each CI system's ID tokens say, stated here independently of the template: the provider
 # Terraform trusts, the claim-name prefix, and the subjects of the plan and deploy roles.
 CI_TRUST = {
@@ -1097,7 +1358,7 @@ def check_ci_oidc(project: Path, answers: dict) -> None:
     _stack, _db, full = _facts(project, answers)
     directory = terraform_dir(project, full)
     files = {f"{ci}_oidc.tf" for ci in CI_TRUST} | {"ci_roles.tf"}
-    if directory is None or full["ci"] not in CI_TRUST:
+    if directory is None or full["ci"] not in CI_TRUST or full["cloud"] != "aws":
         if directory is not None:
             assert not {path.name for path in directory.iterdir()} & files
         return
@@ -1142,6 +1403,77 @@ def check_ci_oidc(project: Path, answers: dict) -> None:
     }, "the deploy role acts on the project's resources, not the account's"
     assert all("*" not in action for s in statements for action in s["actions"])
     assert {o for o in terraform["output"]} >= {"ci_plan_role_arn", "ci_deploy_role_arn"}
+
+
+def check_gcp_federation(project: Path, answers: dict) -> None:
+    """With cloud=gcp, Terraform makes the trust CI needs, whatever the CI: a workload identity
+    provider that takes this repository's (GitLab: project's) ID tokens only, a plan account any of
+    its jobs may act as, and a deploy account only the deploy job's one subject may act as, which
+    may push to the registry and roll out the service, and nothing else. No key exists."""
+    _stack, _db, full = _facts(project, answers)
+    directory = terraform_dir(project, full)
+    if directory is None or full["cloud"] != "gcp":
+        if directory is not None:
+            assert "google_iam_workload_identity_pool" not in load_terraform(directory)["resource"]
+        return
+    tf = load_terraform(directory)
+    resources, variables = tf["resource"], tf["variable"]
+    provider = resources["google_iam_workload_identity_pool_provider"]["ci"]
+    (oidc,) = provider["oidc"]
+    if full["ci"] == "gitlab":
+        claim, repository = "project_path", "gitlab_project_path"
+        assert oidc["issuer_uri"] == "${var.gitlab_url}"
+        assert variables["gitlab_url"]["default"] == CI_SYSTEMS["gitlab"]["oidc_issuer"]
+        assert oidc["allowed_audiences"] == ["${var.gitlab_oidc_audience}"]
+        assert variables["gitlab_oidc_audience"]["default"] == CLOUDS["gcp"]["gitlab_oidc_audience"]
+        subject = "project_path:${var.gitlab_project_path}:ref_type:branch:ref:${var.gitlab_deploy_branch}"
+    else:
+        claim, repository = "repository", "github_repository"
+        assert oidc["issuer_uri"] == CI_SYSTEMS["github"]["oidc_issuer"]
+        assert "allowed_audiences" not in oidc, "the provider's own name, which GitHub's auth action asks for"
+        subject = "repo:${var.github_repository}:environment:${var.github_deploy_environment}"
+        assert variables["github_deploy_environment"]["default"] == CI_SYSTEMS["github"]["deploy_environment"]
+        state = resources["google_storage_bucket_iam_member"]["ci_state"]
+        assert state["bucket"] == "${var.state_bucket}"
+        assert state["for_each"] == {
+            "roles/storage.objectViewer": "${google_service_account.ci_plan.email}",
+            "roles/storage.objectUser": "${google_service_account.ci_deploy.email}",
+        }, "the plan reads the state, the deploy writes it"
+    assert variables[repository]["default"] == f"{full['repository_owner']}/{full['project_slug']}"
+    assert provider["attribute_mapping"] == {
+        "google.subject": "assertion.sub",
+        f"attribute.{claim}": f"assertion.{claim}",
+    }
+    assert provider["attribute_condition"] == f"assertion.{claim} == '${{var.{repository}}}'", (
+        "the provider takes this repository's tokens only"
+    )
+    assert tf["locals"]["deploy_subject"] == subject, "one exact subject may deploy, no pattern"
+    members = resources["google_service_account_iam_member"]
+    pool = "iam.googleapis.com/${local.ci_pool}"
+    federation = {
+        "ci_plan_federation": ("ci_plan", f"principalSet://{pool}/attribute.{claim}/${{var.{repository}}}"),
+        "ci_deploy_federation": ("ci_deploy", f"principal://{pool}/subject/${{local.deploy_subject}}"),
+    }
+    for name, (account, member) in federation.items():
+        assert members[name]["service_account_id"] == f"${{google_service_account.{account}.name}}"
+        assert members[name]["role"] == "roles/iam.workloadIdentityUser"
+        assert members[name]["member"] == member, f"{name}: {member}"
+    assert {member["role"] for member in resources["google_project_iam_member"].values()} == {
+        "roles/viewer"
+    }, "project-wide, the CI accounts only read"
+    push = resources["google_artifact_registry_repository_iam_member"]["ci_deploy_push"]
+    assert push["repository"] == "${google_artifact_registry_repository.app.name}"
+    roll_out = resources["google_cloud_run_v2_service_iam_member"]["ci_deploy_roll_out"]
+    assert roll_out["name"] == "${google_cloud_run_v2_service.app.name}"
+    for grant in (push, roll_out, members["ci_deploy_acts_as_app"]):
+        assert grant["member"] == "serviceAccount:${google_service_account.ci_deploy.email}"
+    assert members["ci_deploy_acts_as_app"]["service_account_id"] == "${google_service_account.app.name}"
+    assert "google_service_account_key" not in resources, "no key, only federation"
+    assert set(tf["output"]) >= {
+        "workload_identity_provider",
+        "ci_plan_service_account",
+        "ci_deploy_service_account",
+    }
 
 
 # What each Dependabot ecosystem reads, stated here independently of the template.
@@ -1268,7 +1600,8 @@ def check_docs(project: Path, answers: dict) -> None:
 # Words only a cloud deployment brings. With cloud=none they are nowhere but in the service's own
 # source, which is the same whatever the cloud (tests/test_render.py).
 CLOUD_WORDS = re.compile(
-    r"\b(terraform|aws|ecs|fargate|ecr|rds|documentdb|elasticache|secrets manager|cloudwatch)\b",
+    r"\b(terraform|aws|ecs|fargate|ecr|rds|documentdb|elasticache|secrets manager|cloudwatch"
+    r"|google cloud|gcloud|cloud run|cloud sql|artifact registry|secret manager|memorystore)\b",
     re.IGNORECASE,
 )
 
@@ -1289,7 +1622,10 @@ def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: 
     ports published, what production needs passed in, SQLite's data on a volume."""
     directory = CLOUDS[full["cloud"]]["terraform_dir"]
     if directory:
-        assert "\n## Deploy to AWS\n" in readme and f"\ncd {directory}\n" in readme
+        heading = f"Deploy to {CLOUDS[full['cloud']]['provider_label']}"
+        assert f"\n## {heading}\n" in readme and f"\ncd {directory}\n" in readme
+        if full["cloud"] == "gcp":
+            check_gcp_deploy_docs(project, full, readme, heading)
         workflow = project / ".github/workflows/ci.yml"
         if workflow.exists():
             used = set(re.findall(r"\$\{\{ vars\.([A-Z_]+) \}\}", workflow.read_text(encoding="utf-8")))
@@ -1329,6 +1665,36 @@ def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: 
         assert data in [volume.split(":", 1)[1] for volume in compose_app["volumes"]], "as under compose"
     assert run[-1] in pushed_images(project, full), "docker run runs an image CI pushes"
     assert curl == ["curl", "-fsS", f"http://localhost:{stack['port']}{CONTRACT['health_path']}"]
+
+
+def check_gcp_deploy_docs(project: Path, full: dict, readme: str, heading: str) -> None:
+    """The README's first deploy creates resources the Terraform has, pushes the image Cloud Run
+    runs to the registry Terraform outputs, and reads outputs that exist."""
+    tf = load_terraform(project / CLOUDS["gcp"]["terraform_dir"])
+    commands = deploy_commands(readme, heading)
+    targets = [word.split("=", 1)[1] for words in commands for word in words if word.startswith("-target=")]
+    assert "google_artifact_registry_repository.app" in targets, "the registry first"
+    for target in targets:
+        kind, name = target.split(".")
+        assert name in tf["resource"].get(kind, {}), f"the README applies {target}, which the Terraform lacks"
+    section = readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    for output in re.findall(r"terraform output -raw (\w+)", section):
+        assert output in tf["output"], f"the README reads output {output}, which the Terraform lacks"
+    assert "REPO=$(terraform output -raw artifact_registry_url)" in section
+    pushed = [
+        image
+        for words in commands
+        for docker, push, image in zip(words, words[1:], words[2:], strict=False)
+        if (docker, push) == ("docker", "push")
+    ]
+    assert pushed == [f"$REPO/{full['project_slug']}:v1"], "the README pushes one image"
+    assert tf["locals"]["image"] == f"${{local.registry}}/{full['project_slug']}:${{var.image_tag}}", (
+        "the image the README pushes is the one Cloud Run runs"
+    )
+    applies = [words for words in commands if words[:2] == ["terraform", "apply"] and "-var" in words]
+    assert applies and all(words[words.index("-var") + 1] == "image_tag=v1" for words in applies), (
+        "the service is applied with the tag the README pushed"
+    )
 
 
 KUBERNETES = "deploy/kubernetes"
@@ -1527,6 +1893,7 @@ CHECKS = {
     "terraform": check_terraform,
     "ci": check_ci,
     "ci oidc": check_ci_oidc,
+    "gcp federation": check_gcp_federation,
     "dependabot": check_dependabot,
     "makefile": check_makefile,
     "docs": check_docs,
@@ -1555,6 +1922,12 @@ _GITLAB = {"ci": "gitlab", "database": "postgresql", "cache": "redis", "api_styl
 _GITLAB_CI = ".gitlab-ci.yml"
 _GITLAB_TF = "infra/terraform/gitlab_oidc.tf"
 _CI_ROLES_TF = "infra/terraform/ci_roles.tf"
+_GCP = {"cloud": "gcp"}
+_GCP_FULL = {"cloud": "gcp", "database": "postgresql", "cache": "redis"}
+_GCP_GITLAB = {"cloud": "gcp", "ci": "gitlab", "database": "postgresql"}
+_GCP_RUN = "infra/terraform/run.tf"
+_GCP_OIDC = "infra/terraform/ci_oidc.tf"
+_WIF_POOL = 'resource "google_iam_workload_identity_pool" "ci" {\n  workload_identity_pool_id = "x"\n}\n'
 
 MUTATIONS = {
     "dependabot terraform directory": (
@@ -2250,6 +2623,200 @@ MUTATIONS = {
     ),
     "renovate without terraform": ("dependabot", _GITLAB, "renovate.json", ', "terraform"]', "]"),
     "renovate young releases": ("dependabot", _GITLAB, "renovate.json", '"3 days"', '"0 days"'),
+    # cloud=gcp: Cloud Run, Secret Manager, Cloud SQL, Memorystore, the CI's federation.
+    "gcp image from elsewhere": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        "image = local.image",
+        'image = "ghcr.io/x/y:latest"',
+    ),
+    "gcp container port": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        "container_port = local.app_port",
+        "container_port = 8081",
+    ),
+    "gcp startup probe on the health path": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        "path = local.readiness_path",
+        "path = local.health_path",
+    ),
+    "gcp readiness path": (
+        "terraform",
+        _GCP,
+        "infra/terraform/main.tf",
+        'readiness_path = "/readyz"',
+        'readiness_path = "/ready"',
+    ),
+    "gcp secret as plain env": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        '        name  = "LOG_LEVEL"',
+        '        name  = "JWT_SECRET"\n        value = "x"\n      }\n      env {\n        name  = "LOG_LEVEL"',
+    ),
+    "gcp secret env renamed": ("terraform", _GCP_FULL, _GCP_RUN, 'name = "CACHE_URL"', 'name = "REDIS_URL"'),
+    "gcp secret from the latest version": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        "version = google_secret_manager_secret_version.jwt_secret.version",
+        'version = "latest"',
+    ),
+    "gcp secrets readable by anyone": (
+        "terraform",
+        _GCP,
+        "infra/terraform/secrets.tf",
+        'member    = "serviceAccount:${google_service_account.app.email}"',
+        'member    = "allAuthenticatedUsers"',
+    ),
+    "gcp database version": (
+        "terraform",
+        _GCP_FULL,
+        "infra/terraform/database.tf",
+        'database_version    = "POSTGRES_17"',
+        'database_version    = "POSTGRES_16"',
+    ),
+    "gcp database public": (
+        "terraform",
+        _GCP_FULL,
+        "infra/terraform/database.tf",
+        "ipv4_enabled    = false",
+        "ipv4_enabled    = true",
+    ),
+    "gcp redis without auth": (
+        "terraform",
+        _GCP_FULL,
+        "infra/terraform/cache.tf",
+        "auth_enabled       = true",
+        "auth_enabled       = false",
+    ),
+    "gcp sqlite on more instances": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        "max_instance_count = 1",
+        "max_instance_count = 3",
+    ),
+    "gcp brought database url written by terraform": (
+        "terraform",
+        {**_GCP, "database": "mongodb"},
+        "infra/terraform/secrets.tf",
+        "# No version here",
+        'resource "google_secret_manager_secret_version" "database_url" {\n'
+        '  secret      = google_secret_manager_secret.app["database_url"].id\n'
+        '  secret_data = "mongodb://localhost/x"\n}\n# No version here',
+    ),
+    "gcp state left local": (
+        "terraform",
+        _GCP,
+        "infra/terraform/versions.tf",
+        '  backend "gcs" {\n    prefix = "backend-roadmap-service"\n  }\n',
+        "",
+    ),
+    "gcp state under another prefix": (
+        "terraform",
+        _GCP,
+        "infra/terraform/versions.tf",
+        'prefix = "backend-roadmap-service"',
+        'prefix = "state"',
+    ),
+    "gcp service url output": (
+        "terraform",
+        _GCP,
+        "infra/terraform/outputs.tf",
+        "value       = google_cloud_run_v2_service.app.uri",
+        'value       = "http://${google_cloud_run_v2_service.app.name}"',
+    ),
+    "gcp federation any repository": (
+        "gcp federation",
+        _GCP,
+        _GCP_OIDC,
+        "attribute_condition = \"assertion.repository == '${var.github_repository}'\"",
+        "attribute_condition = \"assertion.repository != ''\"",
+    ),
+    "gcp federation deploy from any branch": (
+        "gcp federation",
+        _GCP,
+        _GCP_OIDC,
+        'member             = "principal://iam.googleapis.com/${local.ci_pool}/subject/${local.deploy_subject}"',
+        'member             = "principalSet://iam.googleapis.com/${local.ci_pool}/attribute.repository/${var.github_repository}"',
+    ),
+    "gcp federation editor": (
+        "gcp federation",
+        _GCP,
+        _GCP_OIDC,
+        'role    = "roles/viewer"',
+        'role    = "roles/editor"',
+    ),
+    "gcp federation gitlab audience": (
+        "gcp federation",
+        _GCP_GITLAB,
+        _GCP_OIDC,
+        "allowed_audiences = [var.gitlab_oidc_audience]",
+        'allowed_audiences = ["https://gitlab.com"]',
+    ),
+    "gcp federation left on aws": ("gcp federation", {}, "infra/terraform/ci_oidc.tf", None, _WIF_POOL),
+    "gcp docs push another image": (
+        "docs",
+        _GCP,
+        "README.md",
+        'docker push "$REPO/backend-roadmap-service:v1"',
+        'docker push "$REPO/app:v1"',
+    ),
+    "gcp docs target a resource terraform lacks": (
+        "docs",
+        _GCP,
+        "README.md",
+        "-target=google_artifact_registry_repository.app",
+        "-target=google_artifact_registry_repository.images",
+    ),
+    "gcp github deploys as the plan account": (
+        "ci",
+        _GCP,
+        ".github/workflows/ci.yml",
+        "service_account: ${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}",
+        "service_account: ${{ vars.GCP_PLAN_SERVICE_ACCOUNT }}",
+    ),
+    "gcp github copies another image name": (
+        "ci",
+        _GCP,
+        ".github/workflows/ci.yml",
+        'docker push "$ARTIFACT_REGISTRY_URL/backend-roadmap-service:$GITHUB_SHA"',
+        'docker push "$ARTIFACT_REGISTRY_URL/app:$GITHUB_SHA"',
+    ),
+    "gcp github state bucket not granted": (
+        "gcp federation",
+        _GCP,
+        _GCP_OIDC,
+        '"roles/storage.objectUser"   = google_service_account.ci_deploy.email',
+        '"roles/storage.objectUser"   = google_service_account.ci_plan.email',
+    ),
+    "gcp gitlab deploys as the plan account": (
+        "ci",
+        _GCP_GITLAB,
+        _GITLAB_CI,
+        "  variables:\n    GCP_SERVICE_ACCOUNT: $GCP_DEPLOY_SERVICE_ACCOUNT\n  script:\n    - terraform apply",
+        "  variables:\n    GCP_SERVICE_ACCOUNT: $GCP_PLAN_SERVICE_ACCOUNT\n  script:\n    - terraform apply",
+    ),
+    "gcp gitlab releases another tag": (
+        "ci",
+        _GCP_GITLAB,
+        _GITLAB_CI,
+        '/backend-roadmap-service:$CI_COMMIT_SHA"',
+        '/backend-roadmap-service:latest"',
+    ),
+    "gcp gitlab readme variable from a missing output": (
+        "ci",
+        _GCP_GITLAB,
+        "README.md",
+        "from `workload_identity_provider`",
+        "from `provider_name`",
+    ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
 }

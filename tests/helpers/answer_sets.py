@@ -115,3 +115,15 @@ for _language in ENABLED_LANGUAGES:
         "kubernetes": True,
         "ci": "gitlab",
     }
+
+# cloud=gcp with every value of every dimension (Cloud SQL for each SQL database, the MongoDB URL
+# the learner brings, Memorystore for each cache, each auth method's env and secrets), with ci=gitlab
+# (the workload identity provider for GitLab's tokens), and with nginx, whose README section points
+# at the deployment.
+for _language in ENABLED_LANGUAGES:
+    for _answers in each_value_once(_language, {"cloud": "gcp"}):
+        ANSWER_SETS[answer_set_id(_language, _answers)] = {"language": _language, **_answers}
+    _server = next(db for db in databases_for(_language) if DATABASES[db]["server"])
+    _gitlab = {"language": _language, "database": _server, "ci": "gitlab", "cloud": "gcp"}
+    ANSWER_SETS[answer_set_id(_language, _gitlab)] = _gitlab
+    ANSWER_SETS[f"{_language}-nginx-cloud=gcp"] = {"language": _language, "nginx": True, "cloud": "gcp"}
