@@ -115,3 +115,10 @@ for _language in ENABLED_LANGUAGES:
         "kubernetes": True,
         "ci": "gitlab",
     }
+
+# log_stack=loki with each language on every CI system and cloud: compose, Grafana and the README
+# change with it, and the CI and deployment files must not.
+for _language in ENABLED_LANGUAGES:
+    for _ci, _cloud in itertools.product(("github", "gitlab"), ("aws", "none")):
+        _loki = {"language": _language, "log_stack": "loki", "ci": _ci, "cloud": _cloud}
+        ANSWER_SETS[answer_set_id(_language, _loki)] = _loki
