@@ -30,7 +30,7 @@ naming = _load_sibling("naming")
 
 class StackFacts(ContextHook):
     """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `cloud_facts`,
-    `ci_facts`, `options`, `proxy`, `deploy_secrets`, `smoke_env` and the contract to the context.
+    `ci_facts`, `options`, `proxy`, `log_facts`, `deploy_secrets`, `smoke_env` and the contract to the context.
 
     Copier also renders defaults and validators before every question is
     answered, so each lookup falls back to the defaults rather than failing.
@@ -74,6 +74,9 @@ class StackFacts(ContextHook):
         context["ci_facts"] = ci_facts
         context["contract"] = stacks.CONTRACT
         context["proxy"] = stacks.PROXY
+        log_stack = context.get("log_stack") or "none"
+        context["log_facts"] = {"key": log_stack, **stacks.LOG_STACKS.get(log_stack, {})}
+        context["log_stacks"] = stacks.LOG_STACKS
         resource = naming.snake(context.get("resource") or "note")
         context["soap"] = stacks.soap_contract(resource, naming.pluralize(resource))
         context["stacks"] = stacks.STACKS

@@ -84,6 +84,15 @@ CONTRACT = {
     "write_scope": "{plural}:write",
     # An incoming request id the service keeps (anything else is replaced by a generated one).
     "request_id_pattern": "^[A-Za-z0-9._-]{1,128}$",
+    # One JSON object per stdout line, under these names in every language, so one collector
+    # config and one set of log queries read every stack's logs.
+    "log": {
+        # On every line: startup, shutdown, refusals and errors as much as requests.
+        "fields": ["ts", "level", "msg"],
+        "levels": ["debug", "info", "warning", "error", "critical"],
+        # Added by the one line each HTTP request logs.
+        "request_fields": ["request_id", "method", "route", "status", "duration_ms"],
+    },
 }
 
 # nginx=true: nginx in front of the HTTP listener under compose (nginx/nginx.conf). The same for every
@@ -102,6 +111,46 @@ PROXY = {
     "client_max_body_size": "1m",
     # Smaller responses are not worth compressing (they fit one packet anyway).
     "gzip_min_length": 1024,
+}
+
+# log_stack: where compose ships the services' JSON logs, and how Grafana reads them back.
+LOG_STACKS = {
+    "none": {"label": "None", "enabled": True},
+    # Loki on its filesystem (monitoring/loki/loki.yaml), fed by Grafana Alloy (monitoring/alloy):
+    # Alloy reads every container of the compose project through the Docker API, so the service
+    # keeps writing to stdout and nothing needs a logging-driver plugin on the host. Promtail, which
+    # did the same, is deprecated in favour of Alloy.
+    "loki": {
+        "label": "Loki",
+        "enabled": True,
+        # The version the template's tests build Loki from (Go module github.com/grafana/loki/v3).
+        "version": "3.7.8",
+        "image": "grafana/loki:3.7.8",
+        "port": 3100,
+        "config_path": "/etc/loki/loki.yaml",
+        "retention": "168h",
+        "collector_image": "grafana/alloy:v1.20.1",
+        "collector_config_path": "/etc/alloy/config.alloy",
+        # Alloy's own UI (component graph, what each stage saw), published on loopback only.
+        "collector_port": 12345,
+        "docker_socket": "/var/run/docker.sock",
+        # The index label naming the compose service a line came from.
+        "service_label": "service",
+        # Contract log fields that become index labels: few values each.
+        "line_labels": ["level"],
+        # Contract log fields kept beside the line (one value per request: never an index label).
+        "structured_metadata": ["request_id"],
+        # The contract log field whose time the line is stored under.
+        "timestamp_field": "ts",
+        "datasource_uid": "loki",
+        # What the service's container is called in compose, and so in the `service` label.
+        "app_service": "app",
+    },
+    "elk": {
+        "label": "ELK (Elasticsearch, Logstash, Kibana)",
+        "enabled": False,
+        "disabled_reason": "The ELK log stack is planned but not implemented yet; choose loki (with Grafana).",
+    },
 }
 
 _PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy>=2.0.36"]

@@ -400,4 +400,26 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         "Real Prometheus scrapes the service; every alert and dashboard query evaluates on real series",
         each_language(r"^tests/test_prometheus_live\.py::.*\[{lang}\]"),
     ),
+    (
+        "Every log line (startup, shutdown, a refused configuration, each request) is JSON with the contract's `ts`, `level` and `msg`",
+        each_language(
+            r"^tests/contract/test_contract_lifecycle\.py::test_(sigterm|production_refuses).*\[{lang}-",
+            r"^tests/test_logs\.py::test_the_common_field_check_catches",
+        ),
+    ),
+    (
+        "Log stack (`log_stack=loki`): a real Loki of compose's version (built from Go modules) accepts the config and passes compose's health check; a running service's lines, labelled as the Alloy config says, are found by each logs-dashboard query",
+        each_language(
+            r"^tests/test_logs\.py::.*\[{lang}\]",
+            r"^tests/test_logs\.py::test_loki_config_check_catches",
+            r"^tests/test_questions\.py::test_the_loki_log_stack_is_offered_with_every_language\[{lang}\]",
+        ),
+    ),
+    (
+        "Log stack wiring: Alloy reads this project's containers through the read-only Docker socket, makes `level` a label and the request id metadata (never a label), and pushes to compose's Loki; Grafana's datasource and every dashboard query agree with it",
+        each_language(
+            r"^tests/test_wiring\.py::test_wiring\[log stack-{lang}-log_stack=loki",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[log stack ",
+        ),
+    ),
 ]

@@ -113,10 +113,10 @@ def test_every_yaml_file_parses(project):
 
 
 def test_grafana_dashboard_is_json(project):
-    dashboard = json.loads(
-        (project / "monitoring/grafana/dashboards/service.json").read_text(encoding="utf-8")
-    )
-    assert dashboard["panels"]
+    dashboards = sorted((project / "monitoring/grafana/dashboards").glob("*.json"))
+    assert project / "monitoring/grafana/dashboards/service.json" in dashboards
+    for path in dashboards:
+        assert json.loads(path.read_text(encoding="utf-8"))["panels"], f"{path.name} has no panels"
 
 
 def test_promtool_check_config(project):

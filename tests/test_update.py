@@ -255,7 +255,8 @@ def other_answers() -> list[tuple[str, str, str | bool]]:
     (every other cloud: each swaps or drops the Terraform directory); nginx turned on, which adds a
     service to compose and takes the app's port off the host; and kubernetes turned on, which adds a
     directory and a README section; and ci=gitlab, which swaps .github/ for .gitlab-ci.yml and
-    renovate.json and adds Terraform."""
+    renovate.json and adds Terraform; and log_stack=loki, which adds compose services, monitoring
+    directories and Grafana provisioning."""
     return [
         (language, question, value)
         for language in ENABLED_LANGUAGES
@@ -266,7 +267,7 @@ def other_answers() -> list[tuple[str, str, str | bool]]:
     ] + [
         (language, toggle, value)
         for language in ENABLED_LANGUAGES
-        for toggle, value in (("nginx", True), ("kubernetes", True), ("ci", "gitlab"))
+        for toggle, value in (("nginx", True), ("kubernetes", True), ("ci", "gitlab"), ("log_stack", "loki"))
     ]
 
 

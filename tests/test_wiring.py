@@ -21,7 +21,7 @@ import hcl2
 import pytest
 import yaml
 
-from tests.helpers import nginx
+from tests.helpers import logs, nginx
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.clouds import terraform_dir
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
@@ -1884,6 +1884,110 @@ def check_kubernetes(project: Path, answers: dict) -> None:
     )
 
 
+def _option_value(command: list[str], option: str) -> str:
+    (value,) = [arg.split("=", 1)[1] for arg in command if arg.startswith(option + "=")]
+    return value
+
+
+def check_log_stack(project: Path, answers: dict) -> None:
+    """log_stack=loki: compose runs Loki on the generated config and Alloy on its own; Alloy reads
+    this project's containers through the read-only Docker socket, parses the contract's JSON
+    fields and writes to the Loki compose runs; Grafana's datasource points there, and every label
+    the dashboard's queries select on is one the pipeline produces (the request id never a label)."""
+    _stack, _db, full = _facts(project, answers)
+    compose = load_yaml(project / "compose.yaml")
+    services = compose["services"]
+    facts = stacks.LOG_STACKS[full["log_stack"]]
+    if "port" not in facts:
+        assert not {"loki", "alloy"} & set(services), "no log stack without the toggle"
+        assert not any((project / path).exists() for path in logs.FILES), "no log stack files without it"
+        return
+    assert full["grafana"], "Loki's logs are read in Grafana"
+    loki, collector, grafana = services["loki"], services["alloy"], services["grafana"]
+
+    # Loki reads the mounted config, listens on the published port and keeps its data on the volume.
+    config_path = _option_value(loki["command"], "-config.file")
+    assert f"./{logs.LOKI_CONFIG}:{config_path}:ro" in loki["volumes"], "Loki reads the generated config"
+    config = load_yaml(project / logs.LOKI_CONFIG)
+    port = config["server"]["http_listen_port"]
+    assert port == facts["port"] and loki["ports"] == [f"127.0.0.1:{port}:{port}"], (
+        "Loki listens on the port compose publishes (loopback only)"
+    )
+    assert loki["healthcheck"]["test"][-1] == f"-health.url=http://127.0.0.1:{port}/ready"
+    prefix = config["common"]["path_prefix"]
+    assert f"loki-data:{prefix}" in loki["volumes"], "Loki's data directory is the volume"
+    storage = config["common"]["storage"]["filesystem"]
+    assert all(posixpath.commonpath([prefix, path]) == prefix for path in storage.values()), (
+        "chunks and rules are kept on the volume"
+    )
+    (schema,) = config["schema_config"]["configs"]
+    assert (schema["store"], schema["schema"]) == ("tsdb", "v13"), "structured metadata needs TSDB and v13"
+    assert config["limits_config"]["allow_structured_metadata"] is True
+
+    # Grafana reads that Loki, and starts after it.
+    (datasource,) = load_yaml(project / logs.DATASOURCE)["datasources"]
+    assert datasource["type"] == "loki" and datasource["url"] == f"http://loki:{port}", (
+        "Grafana's Loki datasource is the compose service on its port"
+    )
+    assert grafana["depends_on"].get("loki", {}).get("condition") == "service_healthy", (
+        "Grafana starts after Loki"
+    )
+
+    # Alloy runs the generated config, reads this project's containers, writes to that Loki.
+    alloy_path = collector["command"][-1]
+    assert f"./{logs.ALLOY_CONFIG}:{alloy_path}:ro" in collector["volumes"], "Alloy runs the generated config"
+    pipeline = logs.pipeline(project)
+    socket = facts["docker_socket"]
+    assert f"{socket}:{socket}:ro" in collector["volumes"], "the Docker socket is mounted read-only"
+    assert pipeline.source.attributes["host"] == pipeline.discovery.attributes["host"] == f"unix://{socket}"
+    (project_filter,) = pipeline.discovery.children("filter")
+    assert project_filter.attributes == {
+        "name": "label",
+        "values": [f"com.docker.compose.project={compose['name']}"],
+    }, "Alloy reads the containers of this compose project only"
+    assert pipeline.write_url == f"http://loki:{port}/loki/api/v1/push", "Alloy pushes to compose's Loki"
+
+    # The labels: the compose service, and the contract fields with few values.
+    fields = CONTRACT["log"]
+    assert pipeline.relabelled == {facts["service_label"]: logs.COMPOSE_SERVICE_META}
+    parsed = set(pipeline.json_fields)
+    assert parsed <= set(fields["fields"]) | set(fields["request_fields"]), "Alloy parses contract fields"
+    taken = {pipeline.timestamp_field, *pipeline.line_labels, *pipeline.structured_metadata}
+    assert taken <= parsed, f"Alloy uses fields it does not parse: {taken - parsed}"
+    assert not set(pipeline.line_labels) & set(fields["request_fields"]), (
+        "per-request values (request id, route, status, duration) are never index labels"
+    )
+    assert set(pipeline.structured_metadata) >= {fields["request_fields"][0]}, "the request id is kept"
+
+    # The dashboard's queries select what the pipeline produces, from the provisioned datasource.
+    queries = logs.dashboard_queries(project)
+    assert queries
+    known = pipeline.labels | set(pipeline.structured_metadata)
+    for panel, target in queries:
+        assert panel["datasource"]["uid"] == target["datasource"]["uid"] == datasource["uid"], (
+            f"panel {panel['title']!r} queries the provisioned Loki datasource"
+        )
+        expr = target["expr"]
+        matchers = logs.stream_matchers(expr)
+        assert matchers and {label for label, _, _ in matchers} <= pipeline.labels, (
+            f"{expr!r} selects on labels the pipeline does not produce ({pipeline.labels})"
+        )
+        assert (facts["service_label"], "=", facts["app_service"]) in matchers, f"{expr!r} selects the app"
+        assert logs.grouping_labels(expr) <= pipeline.labels, f"{expr!r} groups by an unknown label"
+        filters = logs.pipe_filters(expr)
+        allowed = known | (
+            set(fields["fields"]) | set(fields["request_fields"]) if logs.parses_json(expr) else set()
+        )
+        assert filters <= allowed, f"{expr!r} filters on {filters - allowed}, which the line does not carry"
+        assert logs.variables_used(expr) <= {logs.dashboard_variable(project)}, (
+            f"{expr!r} uses an undefined variable"
+        )
+    assert facts["app_service"] in services, "the service label's value is the app's compose service"
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    dashboard_title = json.loads((project / logs.DASHBOARD).read_text(encoding="utf-8"))["title"]
+    assert dashboard_title in readme, "the README says which dashboard shows the logs"
+
+
 CHECKS = {
     "dockerfile": check_dockerfile,
     "compose": check_compose,
@@ -1898,6 +2002,7 @@ CHECKS = {
     "makefile": check_makefile,
     "docs": check_docs,
     "kubernetes": check_kubernetes,
+    "log stack": check_log_stack,
 }
 
 
@@ -2819,6 +2924,62 @@ MUTATIONS = {
     ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
+    **{
+        f"log stack {name}": ("log stack", {"log_stack": "loki"}, relative, old, new)
+        for name, (relative, old, new) in {
+            "loki listen port": (logs.LOKI_CONFIG, "http_listen_port: 3100", "http_listen_port: 3101"),
+            "loki config mount": (
+                "compose.yaml",
+                "loki.yaml:/etc/loki/loki.yaml:ro",
+                "loki.yaml:/etc/loki/config.yaml:ro",
+            ),
+            "loki data off the volume": (
+                logs.LOKI_CONFIG,
+                "chunks_directory: /loki/chunks",
+                "chunks_directory: /tmp/chunks",
+            ),
+            "loki schema without structured metadata": (logs.LOKI_CONFIG, "schema: v13", "schema: v12"),
+            "datasource url": (logs.DATASOURCE, "url: http://loki:3100", "url: http://localhost:3100"),
+            "alloy pushes elsewhere": (
+                logs.ALLOY_CONFIG,
+                "http://loki:3100/loki/api/v1/push",
+                "http://loki:3100/api/prom/push",
+            ),
+            "alloy skips the json stage": (
+                logs.ALLOY_CONFIG,
+                "[loki.process.json.receiver]",
+                "[loki.write.loki.receiver]",
+            ),
+            "alloy reads another project": (
+                logs.ALLOY_CONFIG,
+                "compose.project=backend-roadmap-service",
+                "compose.project=other",
+            ),
+            "request id as a label": (
+                logs.ALLOY_CONFIG,
+                "stage.labels {\n    values = {\n",
+                'stage.labels {\n    values = {\n      request_id = "",\n',
+            ),
+            "docker socket writable": (
+                "compose.yaml",
+                "/var/run/docker.sock:/var/run/docker.sock:ro",
+                "/var/run/docker.sock:/var/run/docker.sock",
+            ),
+            "dashboard groups by an unknown label": (logs.DASHBOARD, "sum by (level)", "sum by (severity)"),
+            "dashboard selects another service": (
+                logs.DASHBOARD,
+                '{service=\\"app\\", level',
+                '{service=\\"api\\", level',
+            ),
+            "dashboard datasource": (logs.DASHBOARD, '"uid": "loki"', '"uid": "logs"'),
+            "dashboard filters on a missing field": (logs.DASHBOARD, "| json | status", "| status"),
+            "grafana without loki": (
+                "compose.yaml",
+                "      loki:\n        condition: service_healthy\n    restart",
+                "    restart",
+            ),
+        }.items()
+    },
 }
 
 

@@ -127,3 +127,9 @@ for _language in ENABLED_LANGUAGES:
     _gitlab = {"language": _language, "database": _server, "ci": "gitlab", "cloud": "gcp"}
     ANSWER_SETS[answer_set_id(_language, _gitlab)] = _gitlab
     ANSWER_SETS[f"{_language}-nginx-cloud=gcp"] = {"language": _language, "nginx": True, "cloud": "gcp"}
+# log_stack=loki with each language on every CI system and cloud: compose, Grafana and the README
+# change with it, and the CI and deployment files must not.
+for _language in ENABLED_LANGUAGES:
+    for _ci, _cloud in itertools.product(("github", "gitlab"), ("aws", "none")):
+        _loki = {"language": _language, "log_stack": "loki", "ci": _ci, "cloud": _cloud}
+        ANSWER_SETS[answer_set_id(_language, _loki)] = _loki
