@@ -106,8 +106,9 @@ PROXY = {
 
 _PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy>=2.0.36"]
 
-# One uv release for the image build and GitLab's CI jobs, so both resolve the lock alike.
+# One uv release for the image build and the CI jobs of GitLab and Jenkins, so all resolve the lock alike.
 _UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
+_UV_CI_IMAGE = f"{_UV_IMAGE}-python3.13-bookworm-slim"
 
 STACKS = {
     "python": {
@@ -197,9 +198,16 @@ STACKS = {
         # they cache between pipelines, keyed by the lockfile. GitLab caches only inside the
         # project directory, so a cache path must be one the lint command skips (git-ignored).
         "gitlab_ci": {
-            "image": f"{_UV_IMAGE}-python3.13-bookworm-slim",
+            "image": _UV_CI_IMAGE,
             "variables": {"UV_CACHE_DIR": ".uv-cache", "UV_PYTHON_DOWNLOADS": "never"},
             "cache_paths": [".uv-cache/"],
+        },
+        # Jenkins (a Docker agent per stage, run as the agent's uid with no home of its own): the
+        # image of the lint and test stages and their environment. uv's cache stays in the
+        # workspace, git-ignored, so the next build on the agent reuses it.
+        "jenkins_ci": {
+            "image": _UV_CI_IMAGE,
+            "environment": {"UV_CACHE_DIR": ".uv-cache", "UV_PYTHON_DOWNLOADS": "never"},
         },
         "ci_setup": [
             {
@@ -307,6 +315,11 @@ STACKS = {
             "image": "golang:1.26.8-bookworm",
             "variables": {"GOTOOLCHAIN": "local"},
             "cache_paths": [],
+        },
+        # The container's uid has no writable home: Go's caches go to /tmp (outside the tree gofmt reads).
+        "jenkins_ci": {
+            "image": "golang:1.26.8-bookworm",
+            "environment": {"GOTOOLCHAIN": "local", "GOCACHE": "/tmp/go-build", "GOMODCACHE": "/tmp/go-mod"},
         },
         "ci_setup": [
             {
@@ -651,7 +664,52 @@ CI_SYSTEMS = {
         "oidc_issuer": "https://gitlab.com",
         "oidc_audience": "sts.amazonaws.com",
     },
-    "jenkins": _planned("Jenkins", 5),
+    "jenkins": {
+        "label": "Jenkins",
+        "enabled": True,
+        "files": ["Jenkinsfile", "renovate.json"],
+        "updater": "Renovate",
+        # No badge: its URL is the learner's own Jenkins (the embeddable-build-status plugin shows it).
+        "badge": "",
+        # Jenkins has no registry of its own: the image goes to the chosen cloud's, or to one the
+        # learner names. `image`: as the Jenkinsfile names it (`$NAME`: an environment variable the
+        # README sets); `published_image`: where others pull it from; `tags`: pushed from main.
+        # A new cloud is a new row here and a login block in the Jenkinsfile.
+        "registries": {
+            "aws": {
+                "image": "$ECR_REPOSITORY_URL",
+                # ECR's host names the account and region: the README points at the Terraform output.
+                "published_image": "ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/{slug}",
+                # The repository's tags are immutable: no `latest` to move.
+                "tags": ["$GIT_COMMIT"],
+            },
+            "none": {
+                "image": "$REGISTRY/{slug}",
+                "published_image": "ghcr.io/{owner}/{slug}",
+                "tags": ["$GIT_COMMIT", "latest"],
+            },
+        },
+        # Plugins the Jenkinsfile uses beyond a standard install's Pipeline suite (README).
+        "plugins": {
+            "docker-workflow": "Docker Pipeline: Docker agents and the test stage's service containers",
+            "pipeline-model-definition": "Pipeline: Declarative",
+            "credentials-binding": "Credentials Binding: `withCredentials`",
+            "oidc-provider": "OpenID Connect Provider: the ID token AWS trusts",
+        },
+        # The agents with a Docker engine the stages run on.
+        "agent_label": "docker",
+        # Images of the stages that are no language's: Terraform as on GitHub (1.9.8); the AWS CLI
+        # trades the ID token for ECR's login.
+        "images": {
+            "terraform": "hashicorp/terraform:1.9.8",
+            "aws_cli": "amazon/aws-cli:2.27.50",
+        },
+        # Credentials the README has the learner create, by id: the ID token (as a file, the form
+        # the AWS SDKs read) and, without a cloud, the registry login.
+        "oidc_credential_id": "aws-oidc-token",
+        "registry_credential_id": "registry-credentials",
+        "oidc_audience": "sts.amazonaws.com",
+    },
 }
 
 # Question name in copier.yml -> its table.
