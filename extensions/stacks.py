@@ -208,6 +208,7 @@ STACKS = {
         "jenkins_ci": {
             "image": _UV_CI_IMAGE,
             "environment": {"UV_CACHE_DIR": ".uv-cache", "UV_PYTHON_DOWNLOADS": "never"},
+            "cache_paths": [".uv-cache/"],
         },
         "ci_setup": [
             {
@@ -320,6 +321,7 @@ STACKS = {
         "jenkins_ci": {
             "image": "golang:1.26.8-bookworm",
             "environment": {"GOTOOLCHAIN": "local", "GOCACHE": "/tmp/go-build", "GOMODCACHE": "/tmp/go-mod"},
+            "cache_paths": [],
         },
         "ci_setup": [
             {
@@ -638,6 +640,7 @@ CI_SYSTEMS = {
         "image": "ghcr.io/{owner}/{slug}",
         # Where others pull it from (`{owner}` lower case; the README's docker run).
         "published_image": "ghcr.io/{owner}/{slug}",
+        "registry_label": "GHCR",
         "badge": "[![CI](https://github.com/{owner}/{slug}/actions/workflows/ci.yml/badge.svg)](https://github.com/{owner}/{slug}/actions/workflows/ci.yml)",
     },
     "gitlab": {
@@ -645,10 +648,13 @@ CI_SYSTEMS = {
         "enabled": True,
         "files": [".gitlab-ci.yml", "renovate.json"],
         "updater": "Renovate",
+        # Renovate's managers of the CI file (renovate.json).
+        "renovate_managers": ["gitlabci"],
         # GitLab's predefined variable: the project's own container registry.
         "image": "$CI_REGISTRY_IMAGE",
         # $CI_REGISTRY_IMAGE of a project on gitlab.com.
         "published_image": "registry.gitlab.com/{owner}/{slug}",
+        "registry_label": "GitLab registry",
         "badge": "[![pipeline](https://gitlab.com/{owner}/{slug}/badges/main/pipeline.svg)](https://gitlab.com/{owner}/{slug}/-/pipelines)",
         # Images of the jobs that are no language's: Buildah builds without a Docker daemon (and,
         # unlike kaniko, understands RUN --mount); kaniko's debug variant (it has a shell) only
@@ -680,15 +686,29 @@ CI_SYSTEMS = {
                 "image": "$ECR_REPOSITORY_URL",
                 # ECR's host names the account and region: the README points at the Terraform output.
                 "published_image": "ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/{slug}",
+                "registry_label": "ECR",
                 # The repository's tags are immutable: no `latest` to move.
                 "tags": ["$GIT_COMMIT"],
             },
             "none": {
                 "image": "$REGISTRY/{slug}",
                 "published_image": "ghcr.io/{owner}/{slug}",
+                "registry_label": "your registry",
                 "tags": ["$GIT_COMMIT", "latest"],
             },
         },
+        # Renovate has no manager for a Jenkinsfile's images: a regex manager finds them, each an
+        # `image:tag` in single quotes whose tag is a release number.
+        "renovate_managers": ["custom.regex"],
+        "renovate_custom_managers": [
+            {
+                "customType": "regex",
+                "description": "The images the Jenkinsfile runs",
+                "managerFilePatterns": ["/(^|/)Jenkinsfile$/"],
+                "matchStrings": ["'(?<depName>[a-z0-9][a-z0-9._/-]*):(?<currentValue>[0-9][\\w.-]*)'"],
+                "datasourceTemplate": "docker",
+            }
+        ],
         # Plugins the Jenkinsfile uses beyond a standard install's Pipeline suite (README).
         "plugins": {
             "docker-workflow": "Docker Pipeline: Docker agents and the test stage's service containers",
