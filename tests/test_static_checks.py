@@ -25,8 +25,8 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers import groovy_lint
+from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.clouds import terraform_dir
 from tests.helpers.facts import stacks
 from tests.helpers.tools import require
@@ -212,7 +212,9 @@ def test_jenkinsfile_passes_npm_groovy_lint(project, request):
     if files is None:
         return
     findings = request.getfixturevalue("jenkinsfile_findings")[files[0]]
-    assert findings == [], "\n".join(f"{f['line']}: {f['rule']} ({f['severity']}): {f['msg']}" for f in findings)
+    assert findings == [], "\n".join(
+        f"{f['line']}: {f['rule']} ({f['severity']}): {f['msg']}" for f in findings
+    )
 
 
 def test_jenkins_renovate_config_matches_its_schema(project):

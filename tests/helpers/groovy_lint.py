@@ -84,7 +84,9 @@ def lint(paths: list[Path]) -> dict[Path, list[dict]]:
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
-        pytest.fail(f"npm-groovy-lint gave no report ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        pytest.fail(
+            f"npm-groovy-lint gave no report ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
     found = {Path(name).resolve(): entry["errors"] for name, entry in report["files"].items()}
     assert set(found) == {path.resolve() for path in paths}, f"npm-groovy-lint linted {sorted(found)}"
     assert (result.returncode != 0) == any(found.values()), (
