@@ -253,8 +253,8 @@ UPDATED_QUESTIONS = {**DIMENSIONS, "cloud": QUESTIONS["cloud"]["default"]}
 def other_answers() -> list[tuple[str, str, str | bool]]:
     """(language, question, answer): for each language and question, one answer besides the default;
     nginx turned on, which adds a service to compose and takes the app's port off the host; and
-    kubernetes turned on, which adds a directory and a README section; and ci=gitlab, which swaps
-    .github/ for .gitlab-ci.yml and renovate.json and adds Terraform."""
+    kubernetes turned on, which adds a directory and a README section; and ci=gitlab and ci=jenkins,
+    which swap .github/ for their pipeline and renovate.json and add Terraform."""
     return [
         (language, question, next(value for value in options_for(language, question) if value != default))
         for language in ENABLED_LANGUAGES
@@ -263,7 +263,7 @@ def other_answers() -> list[tuple[str, str, str | bool]]:
     ] + [
         (language, toggle, value)
         for language in ENABLED_LANGUAGES
-        for toggle, value in (("nginx", True), ("kubernetes", True), ("ci", "gitlab"))
+        for toggle, value in (("nginx", True), ("kubernetes", True), ("ci", "gitlab"), ("ci", "jenkins"))
     ]
 
 
