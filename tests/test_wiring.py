@@ -1028,7 +1028,7 @@ def check_jenkins_ci(project: Path, answers: dict) -> None:
     }
     directory = CLOUDS[full["cloud"]]["terraform_dir"]
     stages = re.findall(r"\bstage\('([^']+)'\)", text)
-    assert stages == ["Check", "Lint", "Test", "Image", "Build", "Push"] + (
+    assert stages == ["Check", "Lint", "Test", "Image", "Build", "Smoke test", "Push"] + (
         ["Terraform", "Validate", "Plan", "Deploy"] if directory else []
     ), f"GitHub's jobs, plus plan and deploy exactly when there is Terraform: {stages}"
     options = _groovy_block(text, "options")
@@ -1078,6 +1078,17 @@ def check_jenkins_ci(project: Path, answers: dict) -> None:
     image = _stage(text, "Image")
     local = f"{full['project_slug']}:${{GIT_COMMIT}}"
     assert _sh(_stage(image, "Build")) == [f'docker build --file Dockerfile --tag "{local}" .']
+    smoke = _stage(image, "Smoke test")
+    assert f'docker.image("{full["project_slug"]}:${{env.GIT_COMMIT}}").run(' in smoke, (
+        "the image just built runs"
+    )
+    passed = set(re.findall(r"-e (\w+)=", smoke))
+    assert passed == production_env(full) | set(db.get("smoke_env", {})), (
+        f"the smoke test passes what production needs, as GitHub's does: {passed}"
+    )
+    assert "State.Health.Status" in smoke and "app.stop()" in _groovy_block(smoke, "finally"), (
+        "it waits for the image's health check, then stops the container whatever happens"
+    )
     push = _stage(image, "Push")
     assert "branch 'main'" in _groovy_block(push, "when"), "only main pushes"
     pushes = [command for command in _sh(push) if "docker push" in command]
@@ -2286,6 +2297,13 @@ MUTATIONS = {
         "Jenkinsfile",
         "sh 'uv run --frozen python -m grpc_tools",
         "sh 'echo skipped # ",
+    ),
+    "jenkins smoke test without the jwt secret": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "'-e JWT_SECRET=ci-only-smoke-test-jwt-secret-0123456789'",
+        "''",
     ),
     "jenkins push from every branch": (
         "ci",
