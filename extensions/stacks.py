@@ -155,8 +155,9 @@ LOG_STACKS = {
 
 _PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy>=2.0.36"]
 
-# One uv release for the image build and GitLab's CI jobs, so both resolve the lock alike.
+# One uv release for the image build and the CI jobs of GitLab and Jenkins, so all resolve the lock alike.
 _UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
+_UV_CI_IMAGE = f"{_UV_IMAGE}-python3.13-bookworm-slim"
 
 STACKS = {
     "python": {
@@ -246,8 +247,16 @@ STACKS = {
         # they cache between pipelines, keyed by the lockfile. GitLab caches only inside the
         # project directory, so a cache path must be one the lint command skips (git-ignored).
         "gitlab_ci": {
-            "image": f"{_UV_IMAGE}-python3.13-bookworm-slim",
+            "image": _UV_CI_IMAGE,
             "variables": {"UV_CACHE_DIR": ".uv-cache", "UV_PYTHON_DOWNLOADS": "never"},
+            "cache_paths": [".uv-cache/"],
+        },
+        # Jenkins (a Docker agent per stage, run as the agent's uid with no home of its own): the
+        # image of the lint and test stages and their environment. uv's cache stays in the
+        # workspace, git-ignored, so the next build on the agent reuses it.
+        "jenkins_ci": {
+            "image": _UV_CI_IMAGE,
+            "environment": {"UV_CACHE_DIR": ".uv-cache", "UV_PYTHON_DOWNLOADS": "never"},
             "cache_paths": [".uv-cache/"],
         },
         "ci_setup": [
@@ -355,6 +364,12 @@ STACKS = {
         "gitlab_ci": {
             "image": "golang:1.26.8-bookworm",
             "variables": {"GOTOOLCHAIN": "local"},
+            "cache_paths": [],
+        },
+        # The container's uid has no writable home: Go's caches go to /tmp (outside the tree gofmt reads).
+        "jenkins_ci": {
+            "image": "golang:1.26.8-bookworm",
+            "environment": {"GOTOOLCHAIN": "local", "GOCACHE": "/tmp/go-build", "GOMODCACHE": "/tmp/go-mod"},
             "cache_paths": [],
         },
         "ci_setup": [
@@ -736,6 +751,7 @@ CI_SYSTEMS = {
         "image": "ghcr.io/{owner}/{slug}",
         # Where others pull it from (`{owner}` lower case; the README's docker run).
         "published_image": "ghcr.io/{owner}/{slug}",
+        "registry_label": "GHCR",
         "badge": "[![CI](https://github.com/{owner}/{slug}/actions/workflows/ci.yml/badge.svg)](https://github.com/{owner}/{slug}/actions/workflows/ci.yml)",
         "terraform_version": TERRAFORM_VERSION,
         # The ID token the plan and deploy jobs trade for AWS credentials, and the issuer Terraform
@@ -754,12 +770,15 @@ CI_SYSTEMS = {
         "enabled": True,
         "files": [".gitlab-ci.yml", "renovate.json"],
         "updater": "Renovate",
+        # Renovate's managers of the CI file (renovate.json).
+        "renovate_managers": ["gitlabci"],
         # GitLab's predefined variable: the project's own container registry.
         "image": "$CI_REGISTRY_IMAGE",
         # Where every pipeline pushes its build before the smoke test runs it as a service.
         "candidate_image": "$CI_REGISTRY_IMAGE/candidates",
         # $CI_REGISTRY_IMAGE of a project on gitlab.com.
         "published_image": "registry.gitlab.com/{owner}/{slug}",
+        "registry_label": "GitLab registry",
         "badge": "[![pipeline](https://gitlab.com/{owner}/{slug}/badges/main/pipeline.svg)](https://gitlab.com/{owner}/{slug}/-/pipelines)",
         # Images of the jobs that are no language's: Buildah builds without a Docker daemon (and,
         # unlike kaniko, understands RUN --mount) and copies the tested build; kaniko's debug variant (it has a shell) only
@@ -780,7 +799,66 @@ CI_SYSTEMS = {
         "review_label": "merge requests",
         "protected_hint": " (protected)",
     },
-    "jenkins": _planned("Jenkins", 5),
+    "jenkins": {
+        "label": "Jenkins",
+        "enabled": True,
+        "files": ["Jenkinsfile", "renovate.json"],
+        "updater": "Renovate",
+        # No badge: its URL is the learner's own Jenkins (the embeddable-build-status plugin shows it).
+        "badge": "",
+        # Jenkins has no registry of its own: the image goes to the chosen cloud's, or to one the
+        # learner names. `image`: as the Jenkinsfile names it (`$NAME`: an environment variable the
+        # README sets); `published_image`: where others pull it from; `tags`: pushed from main.
+        # A new cloud is a new row here and a login block in the Jenkinsfile.
+        "registries": {
+            "aws": {
+                "image": "$ECR_REPOSITORY_URL",
+                # ECR's host names the account and region: the README points at the Terraform output.
+                "published_image": "ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/{slug}",
+                "registry_label": "ECR",
+                # The repository's tags are immutable: no `latest` to move.
+                "tags": ["$GIT_COMMIT"],
+            },
+            "none": {
+                "image": "$REGISTRY/{slug}",
+                "published_image": "ghcr.io/{owner}/{slug}",
+                "registry_label": "your registry",
+                "tags": ["$GIT_COMMIT", "latest"],
+            },
+        },
+        # Renovate has no manager for a Jenkinsfile's images: a regex manager finds them, each an
+        # `image:tag` in single quotes whose tag is a release number.
+        "renovate_managers": ["custom.regex"],
+        "renovate_custom_managers": [
+            {
+                "customType": "regex",
+                "description": "The images the Jenkinsfile runs",
+                "managerFilePatterns": ["/(^|/)Jenkinsfile$/"],
+                "matchStrings": ["'(?<depName>[a-z0-9][a-z0-9._/-]*):(?<currentValue>[0-9][\\w.-]*)'"],
+                "datasourceTemplate": "docker",
+            }
+        ],
+        # Plugins the Jenkinsfile uses beyond a standard install's Pipeline suite (README).
+        "plugins": {
+            "docker-workflow": "Docker Pipeline: Docker agents and the test stage's service containers",
+            "pipeline-model-definition": "Pipeline: Declarative",
+            "credentials-binding": "Credentials Binding: `withCredentials`",
+            "oidc-provider": "OpenID Connect Provider: the ID token AWS trusts",
+        },
+        # The agents with a Docker engine the stages run on.
+        "agent_label": "docker",
+        # Images of the stages that are no language's: Terraform as on GitHub; the AWS CLI trades
+        # the ID token for ECR's login.
+        "images": {
+            "terraform": f"hashicorp/terraform:{TERRAFORM_VERSION}",
+            "aws_cli": "amazon/aws-cli:2.27.50",
+        },
+        # Credentials the README has the learner create, by id: the ID token (as a file, the form
+        # the AWS SDKs read) and, without a cloud, the registry login.
+        "oidc_credential_id": "aws-oidc-token",
+        "registry_credential_id": "registry-credentials",
+        "oidc_audience": "sts.amazonaws.com",
+    },
 }
 
 # Question name in copier.yml -> its table.

@@ -339,6 +339,27 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
             r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[elasticache ",
         ),
     ),
+    (
+        "`ci: jenkins`: npm-groovy-lint (CodeNarc) passes the `Jenkinsfile` and `renovate.json` matches Renovate's "
+        "schema; no `.github/`; `copier update -d ci=jenkins` swaps them in",
+        each_language(
+            r"^tests/test_questions\.py::test_jenkins_is_accepted_for_every_language\[{lang}\]",
+            STATIC + r"test_jenkinsfile_passes_npm_groovy_lint\[{lang}-[^\]]*ci=jenkins",
+            STATIC + r"test_jenkins_renovate_config_matches_its_schema\[{lang}-[^\]]*ci=jenkins",
+            STATIC + r"test_groovy_lint_catches_a_broken_jenkinsfile",
+            r"^tests/test_update\.py::test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits\[{lang}-ci-jenkins\]",
+        ),
+    ),
+    (
+        "Jenkins wiring: GitHub's jobs and test env, service containers by link alias at the facts' images, the "
+        "facts' commands, the image pushed from main only to the cloud's registry (ECR, or `$REGISTRY`); Terraform "
+        "plan and a main-only deploy behind `input` by OIDC (no AWS keys) through the Jenkins issuer and job-scoped, "
+        "least-privilege roles; Renovate watches the packages, images (the Jenkinsfile's too) and Terraform",
+        each_language(
+            r"^tests/test_wiring\.py::test_wiring\[(ci|jenkins oidc|dependabot)-{lang}-[^\]]*ci=jenkins",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(jenkins|renovate) ",
+        ),
+    ),
     ("compose.yaml matches the compose spec", each_language(STATIC + r"test_compose.*\[{lang}")),
     ("Terraform is `terraform fmt` clean and parses", each_language(STATIC + r"test_terraform.*\[{lang}")),
     (

@@ -147,6 +147,13 @@ def test_gitlab_ci_is_accepted_for_every_language(tmp_path, language):
 
 
 @pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_jenkins_is_accepted_for_every_language(tmp_path, language):
+    _copy(tmp_path, language=language, ci="jenkins")
+    assert "ci: jenkins" in (tmp_path / "out" / ".copier-answers.yml").read_text()
+    assert (tmp_path / "out" / "Jenkinsfile").is_file()
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
 def test_nginx_is_offered_with_every_language(tmp_path, language):
     _copy(tmp_path, language=language, nginx=True)
     assert (tmp_path / "out" / "nginx" / "nginx.conf").is_file()

@@ -81,6 +81,7 @@ CLOUD_FILES = {
     ".gitignore",
     ".gitlab-ci.yml",
     "renovate.json",
+    "Jenkinsfile",
     "Dockerfile",
     "README.md",
     "compose.yaml",

@@ -254,8 +254,8 @@ def other_answers() -> list[tuple[str, str, str | bool]]:
     """(language, question, answer): for each language and question, one answer besides the default
     (every other cloud: each swaps or drops the Terraform directory); nginx turned on, which adds a
     service to compose and takes the app's port off the host; and kubernetes turned on, which adds a
-    directory and a README section; and ci=gitlab, which swaps .github/ for .gitlab-ci.yml and
-    renovate.json and adds Terraform; and log_stack=loki, which adds compose services, monitoring
+    directory and a README section; ci=gitlab and ci=jenkins, which swap .github/ for their pipeline
+    and renovate.json and add Terraform; and log_stack=loki, which adds compose services, monitoring
     directories and Grafana provisioning."""
     return [
         (language, question, value)
@@ -267,7 +267,13 @@ def other_answers() -> list[tuple[str, str, str | bool]]:
     ] + [
         (language, toggle, value)
         for language in ENABLED_LANGUAGES
-        for toggle, value in (("nginx", True), ("kubernetes", True), ("ci", "gitlab"), ("log_stack", "loki"))
+        for toggle, value in (
+            ("nginx", True),
+            ("kubernetes", True),
+            ("ci", "gitlab"),
+            ("ci", "jenkins"),
+            ("log_stack", "loki"),
+        )
     ]
 
 

@@ -756,10 +756,13 @@ CLOUD_OUTPUTS = {
 }
 
 
-# The remote state CI plans and deploys with under GitHub Actions, per cloud: the backend and what its
-# block sets (the bucket comes at init; `{slug}` is the project slug).
+# The remote state CI plans and deploys with under GitHub Actions or Jenkins, per cloud: the backend
+# and what its block sets (the bucket comes at init; `{slug}` is the project slug).
 GITHUB_STATE = {
-    "aws": ("s3", {"key": "{slug}/terraform.tfstate", "encrypt": True, "use_lockfile": True}),
+    "aws": (
+        "s3",
+        {"key": "{slug}/terraform.tfstate", "region": "eu-west-1", "encrypt": True, "use_lockfile": True},
+    ),
     "gcp": ("gcs", {"prefix": "{slug}"}),
 }
 
@@ -772,12 +775,12 @@ def check_terraform_conventions(directory: Path, tf: dict, full: dict) -> None:
     backends = [block["backend"] for block in tf["terraform"] if "backend" in block]
     if full["ci"] == "gitlab":
         assert backends == [[{"http": {}}]], "GitLab-managed state, configured by CI's TF_HTTP_* variables"
-    elif full["ci"] == "github":
+    elif full["ci"] in ("github", "jenkins"):
         kind, expected = GITHUB_STATE[full["cloud"]]
         assert [list(block) for (block,) in backends] == [[kind]], f"state in {kind}"
         expected = {key: _fill_slug(value, full) for key, value in expected.items()}
         assert dict(backends[0][0][kind]) == expected, (
-            f"{kind} state: {expected}; the bucket (and region) come at init (CI: its variables)"
+            f"{kind} state: {expected}; the bucket comes at init (CI: its variables)"
         )
     else:
         assert not backends, "the backend stays commented out"
@@ -858,11 +861,11 @@ def ci_test_env(full: dict) -> set[str]:
 
 def _only_this_ci(project: Path, full: dict) -> None:
     """The files of the chosen CI system are there, those of every other one are not."""
-    for key, row in CI_SYSTEMS.items():
-        for name in row.get("files", []):
-            assert (project / name).is_file() == (key == full["ci"]), (
-                f"ci={full['ci']} {'lacks' if key == full['ci'] else 'renders'} {name}"
-            )
+    chosen = CI_SYSTEMS[full["ci"]]["files"]
+    for name in {name for row in CI_SYSTEMS.values() for name in row.get("files", [])}:
+        assert (project / name).is_file() == (name in chosen), (
+            f"ci={full['ci']} {'lacks' if name in chosen else 'renders'} {name}"
+        )
     if full["ci"] != "github":
         assert not (project / ".github").exists(), f"ci={full['ci']} renders no .github/"
 
@@ -872,6 +875,9 @@ def check_ci(project: Path, answers: dict) -> None:
     _only_this_ci(project, full)
     if full["ci"] == "gitlab":
         check_gitlab_ci(project, answers)
+        return
+    if full["ci"] == "jenkins":
+        check_jenkins_ci(project, answers)
         return
     workflow = load_yaml(project / ".github/workflows/ci.yml")
     assert workflow["permissions"] == {"contents": "read"}
@@ -1358,6 +1364,8 @@ def check_ci_oidc(project: Path, answers: dict) -> None:
     _stack, _db, full = _facts(project, answers)
     directory = terraform_dir(project, full)
     files = {f"{ci}_oidc.tf" for ci in CI_TRUST} | {"ci_roles.tf"}
+    if full["ci"] == "jenkins" and full["cloud"] == "aws":
+        return  # check_jenkins_oidc: Jenkins' issuer is the learner's controller
     if directory is None or full["ci"] not in CI_TRUST or full["cloud"] != "aws":
         if directory is not None:
             assert not {path.name for path in directory.iterdir()} & files
@@ -1402,6 +1410,8 @@ def check_ci_oidc(project: Path, answers: dict) -> None:
         "ecs:TagResource",
     }, "the deploy role acts on the project's resources, not the account's"
     assert all("*" not in action for s in statements for action in s["actions"])
+    if full["ci"] == "github":
+        check_state_writes(terraform, statements)
     assert {o for o in terraform["output"]} >= {"ci_plan_role_arn", "ci_deploy_role_arn"}
 
 
@@ -1476,6 +1486,264 @@ def check_gcp_federation(project: Path, answers: dict) -> None:
     }
 
 
+# --- Jenkins ------------------------------------------------------------------------------------
+
+
+def _groovy_block(text: str, opening: str) -> str:
+    """What stands between the braces of the first `opening ... {` (braces in strings balance too)."""
+    assert opening in text, f"no {opening.strip()} block"
+    start = text.index(opening)
+    depth, position = 0, text.index("{", start)
+    for index in range(position, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[position + 1 : index]
+    raise AssertionError(f"{opening} is never closed")
+
+
+def _stage(text: str, name: str) -> str:
+    return _groovy_block(text, f"stage('{name}')")
+
+
+_SH = re.compile(r"\bsh '((?:[^'\\]|\\.)*)'")
+
+
+def _sh(block: str) -> list[str]:
+    """The commands of the `sh '...'` steps (Groovy single-quoted strings) in order."""
+    return [re.sub(r"\\(.)", r"\1", command) for command in _SH.findall(block)]
+
+
+def _environment(block: str) -> dict[str, str]:
+    """NAME = 'value' (or "value") lines of the block's first environment directive."""
+    body = _groovy_block(block, "environment")
+    return dict(re.findall(r"^\s*([A-Z_]+) = ['\"]([^'\"]*)['\"]$", body, re.MULTILINE))
+
+
+def _waits_for(block: str) -> set[str]:
+    """The environment variables a stage's `when { expression { env.X && ... } }` waits for."""
+    return set(re.findall(r"env\.([A-Z_]+)", _groovy_block(block, "when")))
+
+
+def check_jenkins_ci(project: Path, answers: dict) -> None:
+    """The Jenkinsfile runs what GitHub's workflow runs, from the same facts: lint and test in the
+    stack's image, the test services its answers need as containers linked by alias, the image pushed
+    from main only to the registry the cloud's row names; on AWS by OIDC only, deploying main behind
+    an input step."""
+    stack, db, full = _facts(project, answers)
+    text = (project / "Jenkinsfile").read_text(encoding="utf-8")
+    ci = CI_SYSTEMS["jenkins"]
+    registry = {
+        key: value.format(owner=full["repository_owner"].lower(), slug=full["project_slug"])
+        if isinstance(value, str)
+        else value
+        for key, value in ci["registries"][full["cloud"]].items()
+    }
+    directory = CLOUDS[full["cloud"]]["terraform_dir"]
+    stages = re.findall(r"\bstage\('([^']+)'\)", text)
+    assert stages == ["Check", "Lint", "Test", "Image", "Build", "Smoke test", "Push"] + (
+        ["Terraform", "Validate", "Plan", "Deploy"] if directory else []
+    ), f"GitHub's jobs, plus plan and deploy exactly when there is Terraform: {stages}"
+    options = _groovy_block(text, "options")
+    for option in ("timeout(", "disableConcurrentBuilds()", "buildDiscarder("):
+        assert option in options, f"the pipeline's options have {option}"
+    label = f"label '{ci['agent_label']}'"
+    assert all(label in _stage(text, name) for name in ("Lint", "Test", "Image")), "every agent has the label"
+
+    generate = stack["commands"].get("generate")
+    steps = [stack["commands"]["install"], *([generate] if generate else [])]
+    lint = _stage(text, "Lint")
+    assert f"image '{stack['jenkins_ci']['image']}'" in lint
+    assert _sh(lint) == [*steps, stack["commands"]["lint"]], "lint: install, generate, then the facts' lint"
+    test = _stage(text, "Test")
+    assert f"docker.image('{stack['jenkins_ci']['image']}').inside(links)" in test
+    assert _sh(test) == [*steps, stack["commands"]["test"]], "test: install, generate, then the facts' test"
+    env = _environment(test)
+    for key, value in stack["jenkins_ci"]["environment"].items():
+        assert env.pop(key) == value and _environment(lint)[key] == value, f"both stages set {key}"
+    assert set(env) == ci_test_env(full), "the test stage sets what GitHub's test job sets"
+
+    services = dict(re.findall(r"services\.(\w+) = docker\.image\('([^']+)'\)\.run\(", test))
+    cache = CACHES[full["cache"]]
+    expected = {"db": db.get("image"), "cache": cache.get("image")}
+    assert services == {alias: image for alias, image in expected.items() if image}, (
+        "the services the answers need, at the facts' images"
+    )
+    assert '"--link ${container.id}:${alias}"' in test, "the test container reaches each service by its alias"
+    assert "container.stop()" in _groovy_block(test, "finally"), "the services stop whatever happens"
+    if services:
+        assert "State.Health.Status" in test and text.count("--health-cmd") == len(services), (
+            "the tests start once every service's health check passes"
+        )
+    if db["server"]:
+        url = urlsplit(env[CONTRACT["env"]["database_url"]])
+        assert url.scheme == db["url_scheme"]
+        assert (url.hostname, url.port) == ("db", db["port"]), "a service is reached by its alias"
+        run = re.search(r"services\.db = docker\.image\('[^']+'\)\.run\((.*?)\n\s*\)\n", test, re.DOTALL)
+        options = dict(re.findall(r"-e (\w+)=([^ ']+)", run.group(1)))
+        assert url.username == options[db["user_env"]]
+        assert url.password == options[db["password_env"]]
+        assert url.path == "/" + options[db["db_env"]]
+    if "image" in cache:
+        url = urlsplit(env[CONTRACT["env"]["cache_url"]])
+        assert (url.scheme, url.hostname, url.port) == (cache["url_scheme"], "cache", cache["port"])
+
+    image = _stage(text, "Image")
+    local = f"{full['project_slug']}:${{GIT_COMMIT}}"
+    assert _sh(_stage(image, "Build")) == [f'docker build --file Dockerfile --tag "{local}" .']
+    smoke = _stage(image, "Smoke test")
+    assert f'docker.image("{full["project_slug"]}:${{env.GIT_COMMIT}}").run(' in smoke, (
+        "the image just built runs"
+    )
+    passed = set(re.findall(r"-e (\w+)=", smoke))
+    assert passed == production_env(full) | set(db.get("smoke_env", {})), (
+        f"the smoke test passes what production needs, as GitHub's does: {passed}"
+    )
+    assert "State.Health.Status" in smoke and "app.stop()" in _groovy_block(smoke, "finally"), (
+        "it waits for the image's health check, then stops the container whatever happens"
+    )
+    push = _stage(image, "Push")
+    assert "branch 'main'" in _groovy_block(push, "when"), "only main pushes"
+    pushes = [command for command in _sh(push) if "docker push" in command]
+    assert pushes == [
+        f'docker tag "{local}" "{registry["image"]}:{tag}" && docker push "{registry["image"]}:{tag}"'
+        for tag in registry["tags"]
+    ], f"pushed to {registry['image']} only, tagged {registry['tags']}"
+    assert "docker login" in push.split("docker push")[0], "the push logs in first"
+
+    for word in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"):
+        assert word not in text, f"no long-lived AWS key: {word} is not in the Jenkinsfile"
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    listed = {plugin for plugin in ci["plugins"] if f"`{plugin}`" in readme}
+    assert listed == set(ci["plugins"]) - (set() if directory else {"oidc-provider"}), (
+        "the README lists the plugins"
+    )
+    credentials = set(re.findall(r"credentialsId: '([^']+)'", text))
+    if not directory:
+        assert credentials == {ci["registry_credential_id"]} and f"`{ci['registry_credential_id']}`" in readme
+        assert _waits_for(push) == {"REGISTRY"} and "`REGISTRY`" in readme
+        assert not {"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} & set(re.findall(r"\w+", text)), (
+            "no cloud, no AWS access"
+        )
+        return
+
+    assert credentials == {ci["oidc_credential_id"]}, "AWS is reached with the ID token only"
+    assert f"`{ci['oidc_credential_id']}`" in readme and f"audience `{ci['oidc_audience']}`" in readme, (
+        "the README creates the credential jenkins_oidc.tf trusts"
+    )
+    assert f"image '{ci['images']['terraform']}'" in _stage(text, "Terraform")
+    assert _sh(_stage(text, "Validate")) == [
+        "terraform fmt -check -recursive -diff",
+        "terraform init -backend=false",
+        "terraform validate",
+    ]
+    assert f"dir('{directory}')" in _stage(text, "Validate")
+    deploy = _stage(text, "Deploy")
+    roles = {"Push": "AWS_DEPLOY_ROLE_ARN", "Plan": "AWS_PLAN_ROLE_ARN", "Deploy": "AWS_DEPLOY_ROLE_ARN"}
+    for name, role in roles.items():
+        block = push if name == "Push" else _stage(text, name)
+        binding = _groovy_block(block, "withCredentials")
+        assert f'"AWS_ROLE_ARN=${{env.{role}}}"' in binding, f"{name} assumes {role}"
+        assert "file(credentialsId: " in block and "variable: 'AWS_WEB_IDENTITY_TOKEN_FILE'" in block, (
+            f"{name} binds the ID token where the AWS SDKs read it"
+        )
+        assert role in _waits_for(block), f"{name} waits for {role}"
+    when = _groovy_block(deploy, "when")
+    assert "branch 'main'" in when and "beforeInput true" in when, "only main is offered the deploy"
+    gate = _groovy_block(deploy, "input")
+    assert "message " in gate, "deploying waits for a person"
+    assert deploy.index("input {") < deploy.index("agent {"), "no agent is held while waiting"
+    assert _sh(deploy)[-1] == "terraform apply -auto-approve"
+    assert any(command.startswith("terraform plan ") for command in _sh(_stage(text, "Plan")))
+
+    # The environment variables the stages wait for are the ones the README tells the learner to
+    # set, the roles and registry from outputs the Terraform has.
+    waited = _waits_for(push) | _waits_for(_stage(text, "Plan")) | _waits_for(deploy)
+    assert waited == {"AWS_PLAN_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "ECR_REPOSITORY_URL", "TF_STATE_BUCKET"}
+    assert all(f"`{name}`" in readme for name in waited), "the README names every variable to set"
+    terraform = load_terraform(project / directory)
+    for name in waited - {"TF_STATE_BUCKET"}:
+        source = re.search(rf"`{name}`\s+from\s+`(\w+)`", readme)
+        assert source and source.group(1) in terraform["output"], (
+            f"the README sets {name} from an output Terraform has"
+        )
+    # What CI passes to Terraform are its variables, and every one it must be given.
+    passed = set(re.findall(r"TF_VAR_(\w+)=", text))
+    required = {name for name, variable in terraform["variable"].items() if "default" not in variable}
+    assert passed <= set(terraform["variable"]), (
+        f"TF_VAR_ of no variable: {passed - set(terraform['variable'])}"
+    )
+    assert required - passed <= {"oidc_issuer", "oidc_audience"}, f"CI leaves {required - passed} unset"
+
+
+def check_state_writes(terraform: dict, statements: list[dict]) -> None:
+    """The deploy role writes the S3 backend's state and lock file, nothing else in S3."""
+    (backend,) = [block["backend"] for block in terraform["terraform"] if "backend" in block]
+    key = backend[0]["s3"]["key"]
+    state = {tuple(s["actions"]): s["resources"] for s in statements if s["sid"].startswith("State")}
+    assert state == {
+        ("s3:ListBucket",): ["arn:aws:s3:::${var.state_bucket}"],
+        ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"): [
+            f"arn:aws:s3:::${{var.state_bucket}}/{key.rsplit('/', 1)[0]}/*"
+        ],
+    }, "the deploy role writes the backend's state and lock file, nothing else in S3"
+
+
+def check_jenkins_oidc(project: Path, answers: dict) -> None:
+    """With ci=jenkins on AWS, Terraform makes the trust the pipeline needs: an OIDC provider for the
+    controller's issuer, and roles only this repository's branch builds (deploy: main's) assume."""
+    _stack, _db, full = _facts(project, answers)
+    directory = terraform_dir(project, full)
+    if full["ci"] != "jenkins" or directory is None:
+        if directory is not None:
+            assert not (directory / "jenkins_oidc.tf").exists()
+        return
+    terraform = load_terraform(directory)
+    resources, variables, local = terraform["resource"], terraform["variable"], terraform["locals"]
+    assert local["jenkins_issuer"] == "${var.jenkins_url}oidc", "the plugin's issuer for root credentials"
+    provider = resources["aws_iam_openid_connect_provider"]["jenkins"]
+    assert provider["url"] == "${local.jenkins_issuer}"
+    assert provider["client_id_list"] == ["${var.jenkins_oidc_audience}"]
+    assert variables["jenkins_oidc_audience"]["default"] == CI_SYSTEMS["jenkins"]["oidc_audience"]
+    assert variables["jenkins_job_path"]["default"] == f"job/{full['project_slug']}/", (
+        "the multibranch job the README has the learner create"
+    )
+    assert variables["jenkins_deploy_branch"]["default"] == "main"
+    assert "default" not in variables["jenkins_url"], "no placeholder issuer is trusted"
+    (assume,) = terraform["data"]["aws_iam_policy_document"]["ci_assume"]["statement"]
+    assert assume["actions"] == ["sts:AssumeRoleWithWebIdentity"]
+    assert assume["principals"] == [
+        {"type": "Federated", "identifiers": ["${aws_iam_openid_connect_provider.jenkins.arn}"]}
+    ]
+    assert local["jenkins_claims"] == '${trimprefix(local.jenkins_issuer, "https://")}'
+    conditions = {c["variable"]: c for c in assume["condition"]}
+    assert conditions.get("${local.jenkins_claims}:aud", {}).get("values") == ["${var.jenkins_oidc_audience}"]
+    subjects = terraform["data"]["aws_iam_policy_document"]["ci_assume"]["for_each"]
+    assert local["jenkins_job_url"] == "${var.jenkins_url}${var.jenkins_job_path}"
+    assert subjects == {
+        "plan": "${local.jenkins_job_url}job/*",
+        "deploy": "${local.jenkins_job_url}job/${var.jenkins_deploy_branch}/",
+    }, "the subject is the build's job URL: any branch job of this repository's job, main's to deploy"
+    assert conditions["${local.jenkins_claims}:sub"]["values"] == ["${each.value}"]
+    assert (
+        conditions["${local.jenkins_claims}:sub"]["test"]
+        == '${each.key == "plan" ? "StringLike" : "StringEquals"}'
+    ), "only the plan role's subject is a pattern"
+    roles = resources["aws_iam_role"]
+    assert roles["ci_plan"]["assume_role_policy"].endswith('ci_assume["plan"].json}')
+    assert roles["ci_deploy"]["assume_role_policy"].endswith('ci_assume["deploy"].json}')
+    statements = terraform["data"]["aws_iam_policy_document"]["ci_deploy"]["statement"]
+    wildcard = {action for s in statements if s["resources"] == ["*"] for action in s["actions"]}
+    assert wildcard <= {
+        "ecr:GetAuthorizationToken",
+        "ecs:RegisterTaskDefinition",
+        "ecs:DeregisterTaskDefinition",
+        "ecs:TagResource",
+    }, "the deploy role acts on the project's resources, not the account's"
+    assert all("*" not in action for s in statements for action in s["actions"])
+    check_state_writes(terraform, statements)
+    assert {o for o in terraform["output"]} >= {"ci_plan_role_arn", "ci_deploy_role_arn"}
+
+
 # What each Dependabot ecosystem reads, stated here independently of the template.
 DEPENDABOT_READS = {
     "uv": ["pyproject.toml", "uv.lock"],
@@ -1492,7 +1760,7 @@ def check_dependabot(project: Path, answers: dict) -> None:
     there is some), each in the directory that holds what it reads."""
     stack, _db, full = _facts(project, answers)
     _only_this_ci(project, full)
-    if full["ci"] == "gitlab":
+    if CI_SYSTEMS[full["ci"]]["updater"] == "Renovate":
         check_renovate(project, answers)
         return
     updates = load_yaml(project / ".github/dependabot.yml")["updates"]
@@ -1523,6 +1791,7 @@ RENOVATE_READS = {
     "dockerfile": ["Dockerfile"],
     "docker-compose": ["compose.yaml"],
     "gitlabci": [".gitlab-ci.yml"],
+    "custom.regex": ["Jenkinsfile"],
     "terraform": ["infra/terraform/versions.tf"],
 }
 
@@ -1535,9 +1804,12 @@ def check_renovate(project: Path, answers: dict) -> None:
     config = json.loads((project / "renovate.json").read_text(encoding="utf-8"))
     managers = config["enabledManagers"]
     has_terraform = terraform_dir(project, full) is not None
-    assert set(managers) == {stack["renovate_manager"], "dockerfile", "docker-compose", "gitlabci"} | (
+    ci = {"gitlab": "gitlabci", "jenkins": "custom.regex"}[full["ci"]]
+    assert set(managers) == {stack["renovate_manager"], "dockerfile", "docker-compose", ci} | (
         {"terraform"} if has_terraform else set()
     )
+    if full["ci"] == "jenkins":
+        check_renovate_finds_the_jenkins_images(project, full, config)
     assert {stack["paths"]["manifest"], stack["paths"]["lockfile"]} <= set(
         RENOVATE_READS[stack["renovate_manager"]]
     )
@@ -1549,6 +1821,29 @@ def check_renovate(project: Path, answers: dict) -> None:
     assert all(rule["matchUpdateTypes"] == ["minor", "patch"] for rule in groups.values())
     days = re.fullmatch(r"(\d+) days", config["minimumReleaseAge"])
     assert days and int(days.group(1)) >= 3, "a release waits a few days"
+
+
+def check_renovate_finds_the_jenkins_images(project: Path, full: dict, config: dict) -> None:
+    """Renovate's regex manager matches every image the Jenkinsfile runs, at its pinned tag."""
+    text = (project / "Jenkinsfile").read_text(encoding="utf-8")
+    stack = facts_for(full["language"], full["project_slug"], full["api_style"])
+    images = {stack["jenkins_ci"]["image"]} | {
+        image
+        for image in (DATABASES[full["database"]].get("image"), CACHES[full["cache"]].get("image"))
+        if image
+    }
+    if CLOUDS[full["cloud"]]["terraform_dir"]:
+        images |= set(CI_SYSTEMS["jenkins"]["images"].values())
+    (manager,) = config["customManagers"]
+    assert manager["datasourceTemplate"] == "docker"
+    assert any(re.search(pattern.strip("/"), "Jenkinsfile") for pattern in manager["managerFilePatterns"])
+    found = {
+        f"{match['depName']}:{match['currentValue']}"
+        for pattern in manager["matchStrings"]
+        for match in re.finditer(pattern.replace("(?<", "(?P<"), text)
+    }
+    assert all(image in text for image in images), "the Jenkinsfile runs the facts' images"
+    assert images <= found, f"Renovate misses {sorted(images - found)}"
 
 
 def check_makefile(project: Path, answers: dict) -> None:
@@ -1737,6 +2032,13 @@ def pushed_images(project: Path, full: dict) -> set[str]:
             owner=full["repository_owner"].lower(), slug=full["project_slug"]
         )
         return {f"{published}:latest"}
+    if full["ci"] == "jenkins":
+        # The registry the cloud's row names; the README has the learner point it at the published name.
+        registry = CI_SYSTEMS["jenkins"]["registries"][full["cloud"]]
+        published = registry["published_image"].format(
+            owner=full["repository_owner"].lower(), slug=full["project_slug"]
+        )
+        return {f"{published}:{tag.replace('$GIT_COMMIT', '<commit>')}" for tag in registry["tags"]}
     steps = load_yaml(project / ".github/workflows/ci.yml")["jobs"]["image"]["steps"]
     (push,) = [step for step in steps if step.get("with", {}).get("push") is True]
     return set(push["with"]["tags"].split())
@@ -1998,6 +2300,7 @@ CHECKS = {
     "ci": check_ci,
     "ci oidc": check_ci_oidc,
     "gcp federation": check_gcp_federation,
+    "jenkins oidc": check_jenkins_oidc,
     "dependabot": check_dependabot,
     "makefile": check_makefile,
     "docs": check_docs,
@@ -2033,6 +2336,9 @@ _GCP_GITLAB = {"cloud": "gcp", "ci": "gitlab", "database": "postgresql"}
 _GCP_RUN = "infra/terraform/run.tf"
 _GCP_OIDC = "infra/terraform/ci_oidc.tf"
 _WIF_POOL = 'resource "google_iam_workload_identity_pool" "ci" {\n  workload_identity_pool_id = "x"\n}\n'
+_JENKINS = {"ci": "jenkins", "database": "postgresql", "cache": "redis", "api_style": "grpc"}
+_JENKINS_NO_CLOUD = {"ci": "jenkins", "cloud": "none"}
+_JENKINS_TF = "infra/terraform/jenkins_oidc.tf"
 
 MUTATIONS = {
     "dependabot terraform directory": (
@@ -2921,6 +3227,158 @@ MUTATIONS = {
         "README.md",
         "from `workload_identity_provider`",
         "from `provider_name`",
+    ),
+    "jenkins stage renamed": ("ci", _JENKINS, "Jenkinsfile", "stage('Lint')", "stage('Style')"),
+    "jenkins db alias": ("ci", _JENKINS, "Jenkinsfile", "services.db = ", "services.postgres = "),
+    "jenkins db image": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "docker.image('postgres:17.2-alpine')",
+        "docker.image('postgres:16-alpine')",
+    ),
+    "jenkins db password": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "POSTGRES_PASSWORD=ci-only-db-password",
+        "POSTGRES_PASSWORD=other",
+    ),
+    "jenkins service health": ("ci", _JENKINS, "Jenkinsfile", "'--health-cmd \\'redis-cli ping\\' ", "'"),
+    "jenkins test env name": ("ci", _JENKINS, "Jenkinsfile", "LOG_LEVEL = 'warning'", "LOGLEVEL = 'warning'"),
+    "jenkins test command": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "sh 'uv run --frozen pytest'",
+        "sh 'uv run pytest -x'",
+    ),
+    "jenkins no generate step": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "sh 'uv run --frozen python -m grpc_tools",
+        "sh 'echo skipped # ",
+    ),
+    "jenkins smoke test without the jwt secret": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "'-e JWT_SECRET=ci-only-smoke-test-jwt-secret-0123456789'",
+        "''",
+    ),
+    "jenkins push from every branch": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "                        branch 'main'\n                        expression { env.AWS_DEPLOY_ROLE_ARN",
+        "                        expression { env.AWS_DEPLOY_ROLE_ARN",
+    ),
+    "jenkins push elsewhere": (
+        "ci",
+        _JENKINS_NO_CLOUD,
+        "Jenkinsfile",
+        'docker push "$REGISTRY/backend-roadmap-service:latest"',
+        'docker push "docker.io/me/app:latest"',
+    ),
+    "jenkins deploy without the gate": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "            input {\n",
+        "            parameters {\n",
+    ),
+    "jenkins deploy from any branch": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "                beforeInput true\n                branch 'main'\n",
+        "                beforeInput true\n",
+    ),
+    "jenkins long-lived key": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "                TF_IN_AUTOMATION = 'true'\n",
+        "                TF_IN_AUTOMATION = 'true'\n                AWS_SECRET_ACCESS_KEY = credentials('aws-key')\n",
+    ),
+    "jenkins oidc credential": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "credentialsId: 'aws-oidc-token'",
+        "credentialsId: 'aws-keys'",
+    ),
+    "jenkins plan with the deploy role": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        '"AWS_ROLE_ARN=${env.AWS_PLAN_ROLE_ARN}"',
+        '"AWS_ROLE_ARN=${env.AWS_DEPLOY_ROLE_ARN}"',
+    ),
+    "jenkins terraform variable CI does not pass": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        '"TF_VAR_jenkins_url=${env.JENKINS_URL}"',
+        '"TF_VAR_jenkins_root=${env.JENKINS_URL}"',
+    ),
+    "jenkins readme variable from a missing output": (
+        "ci",
+        _JENKINS,
+        "README.md",
+        "from `ci_deploy_role_arn`",
+        "from `deploy_role_arn`",
+    ),
+    "jenkins readme without the registry login": (
+        "ci",
+        _JENKINS_NO_CLOUD,
+        "README.md",
+        "`registry-credentials`",
+        "`registry`",
+    ),
+    "jenkins terraform stage left without a cloud": (
+        "ci",
+        _JENKINS_NO_CLOUD,
+        "Jenkinsfile",
+        "        stage('Image') {",
+        "        stage('Terraform') {\n            steps {\n                sh 'terraform validate'\n            }\n        }\n        stage('Image') {",
+    ),
+    "jenkins gitlab pipeline left": ("ci", _JENKINS, ".gitlab-ci.yml", None, "build:\n  script: [make]\n"),
+    "jenkins oidc any branch deploys": (
+        "jenkins oidc",
+        _JENKINS,
+        _JENKINS_TF,
+        "job/${var.jenkins_deploy_branch}/",
+        "job/*",
+    ),
+    "jenkins oidc audience": (
+        "jenkins oidc",
+        _JENKINS,
+        _JENKINS_TF,
+        'variable = "${local.jenkins_claims}:aud"',
+        'variable = "${local.jenkins_claims}:azp"',
+    ),
+    "jenkins oidc state bucket": (
+        "jenkins oidc",
+        _JENKINS,
+        _CI_ROLES_TF,
+        "${var.state_bucket}/backend-roadmap-service/*",
+        "${var.state_bucket}/*",
+    ),
+    "jenkins oidc deploy role on any resource": (
+        "jenkins oidc",
+        _JENKINS,
+        _CI_ROLES_TF,
+        "resources = [aws_ecs_service.app.id]",
+        'resources = ["*"]',
+    ),
+    "renovate misses a jenkins image": (
+        "dependabot",
+        _JENKINS,
+        "renovate.json",
+        "(?<currentValue>[0-9]",
+        "(?<currentValue>v[0-9]",
     ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
