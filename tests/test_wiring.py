@@ -1398,21 +1398,7 @@ def check_ci_oidc(project: Path, answers: dict) -> None:
         conditions[f"{trust['claims']}:sub"]["test"]
         == '${each.key == "plan" ? "StringLike" : "StringEquals"}'
     ), "only the plan role's subject is a pattern"
-    roles = resources["aws_iam_role"]
-    assert roles["ci_plan"]["assume_role_policy"].endswith('ci_assume["plan"].json}')
-    assert roles["ci_deploy"]["assume_role_policy"].endswith('ci_assume["deploy"].json}')
-    statements = terraform["data"]["aws_iam_policy_document"]["ci_deploy"]["statement"]
-    wildcard = {action for s in statements if s["resources"] == ["*"] for action in s["actions"]}
-    assert wildcard <= {
-        "ecr:GetAuthorizationToken",
-        "ecs:RegisterTaskDefinition",
-        "ecs:DeregisterTaskDefinition",
-        "ecs:TagResource",
-    }, "the deploy role acts on the project's resources, not the account's"
-    assert all("*" not in action for s in statements for action in s["actions"])
-    if full["ci"] == "github":
-        check_state_writes(terraform, statements)
-    assert {o for o in terraform["output"]} >= {"ci_plan_role_arn", "ci_deploy_role_arn"}
+    check_ci_roles(terraform, full["ci"])
 
 
 def check_gcp_federation(project: Path, answers: dict) -> None:
@@ -1675,6 +1661,27 @@ def check_jenkins_ci(project: Path, answers: dict) -> None:
     assert required - passed <= {"oidc_issuer", "oidc_audience"}, f"CI leaves {required - passed} unset"
 
 
+def check_ci_roles(terraform: dict, ci: str) -> None:
+    """ci_roles.tf: the plan and deploy roles take the trust of the CI system's ci_assume, the deploy
+    role acts on the project's resources only (and, with S3 state, writes that state), and the
+    outputs give both ARNs to set in CI."""
+    roles = terraform["resource"]["aws_iam_role"]
+    assert roles["ci_plan"]["assume_role_policy"].endswith('ci_assume["plan"].json}')
+    assert roles["ci_deploy"]["assume_role_policy"].endswith('ci_assume["deploy"].json}')
+    statements = terraform["data"]["aws_iam_policy_document"]["ci_deploy"]["statement"]
+    wildcard = {action for s in statements if s["resources"] == ["*"] for action in s["actions"]}
+    assert wildcard <= {
+        "ecr:GetAuthorizationToken",
+        "ecs:RegisterTaskDefinition",
+        "ecs:DeregisterTaskDefinition",
+        "ecs:TagResource",
+    }, "the deploy role acts on the project's resources, not the account's"
+    assert all("*" not in action for s in statements for action in s["actions"])
+    if ci != "gitlab":
+        check_state_writes(terraform, statements)
+    assert {o for o in terraform["output"]} >= {"ci_plan_role_arn", "ci_deploy_role_arn"}
+
+
 def check_state_writes(terraform: dict, statements: list[dict]) -> None:
     """The deploy role writes the S3 backend's state and lock file, nothing else in S3."""
     (backend,) = [block["backend"] for block in terraform["terraform"] if "backend" in block]
@@ -1728,20 +1735,7 @@ def check_jenkins_oidc(project: Path, answers: dict) -> None:
         conditions["${local.jenkins_claims}:sub"]["test"]
         == '${each.key == "plan" ? "StringLike" : "StringEquals"}'
     ), "only the plan role's subject is a pattern"
-    roles = resources["aws_iam_role"]
-    assert roles["ci_plan"]["assume_role_policy"].endswith('ci_assume["plan"].json}')
-    assert roles["ci_deploy"]["assume_role_policy"].endswith('ci_assume["deploy"].json}')
-    statements = terraform["data"]["aws_iam_policy_document"]["ci_deploy"]["statement"]
-    wildcard = {action for s in statements if s["resources"] == ["*"] for action in s["actions"]}
-    assert wildcard <= {
-        "ecr:GetAuthorizationToken",
-        "ecs:RegisterTaskDefinition",
-        "ecs:DeregisterTaskDefinition",
-        "ecs:TagResource",
-    }, "the deploy role acts on the project's resources, not the account's"
-    assert all("*" not in action for s in statements for action in s["actions"])
-    check_state_writes(terraform, statements)
-    assert {o for o in terraform["output"]} >= {"ci_plan_role_arn", "ci_deploy_role_arn"}
+    check_ci_roles(terraform, full["ci"])
 
 
 # What each Dependabot ecosystem reads, stated here independently of the template.

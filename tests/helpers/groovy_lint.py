@@ -11,52 +11,21 @@ its CodeNarc server (`--noserver`), so nothing is left running.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.tools import require
+from tests.helpers.tools import npm_tool, require
 
 TOOL_DIR = Path(__file__).resolve().parents[1] / "tools" / "npm-groovy-lint"
 TOOL_FILES = ("package.json", "package-lock.json", ".groovylintrc.json")
-CACHE_ROOT = (
-    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backend-roadmap" / "npm-groovy-lint"
-)
 
 
 def installed_tool() -> Path:
     """The tool directory with node_modules, installed once per content hash (npm ci)."""
-    require("node")
-    npm = require("npm")
-    digest = hashlib.sha256()
-    for name in TOOL_FILES:
-        digest.update((TOOL_DIR / name).read_bytes())
-    target = CACHE_ROOT / digest.hexdigest()[:16]
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers install it once
-        if not (target / "node_modules" / ".package-lock.json").is_file():
-            for name in TOOL_FILES:
-                shutil.copy2(TOOL_DIR / name, target / name)
-            result = subprocess.run(
-                [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-                cwd=target,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            if result.returncode != 0:
-                shutil.rmtree(target / "node_modules", ignore_errors=True)
-                pytest.fail(
-                    f"npm ci of npm-groovy-lint failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
-                )
-    return target
+    return npm_tool(TOOL_DIR, TOOL_FILES)
 
 
 def lint(paths: list[Path]) -> dict[Path, list[dict]]:
