@@ -30,7 +30,7 @@ naming = _load_sibling("naming")
 
 class StackFacts(ContextHook):
     """Adds `stack` (the chosen language's facts), `db`, `cache_facts`, `auth_facts`, `cloud_facts`,
-    `ci_facts`, `options`, `proxy`, `deploy_secrets` and the contract to the context.
+    `ci_facts`, `options`, `proxy`, `log_facts`, `deploy_secrets`, `smoke_env` and the contract to the context.
 
     Copier also renders defaults and validators before every question is
     answered, so each lookup falls back to the defaults rather than failing.
@@ -58,11 +58,14 @@ class StackFacts(ContextHook):
         cloud = context.get("cloud") or "aws"
         context["cloud_facts"] = {"key": cloud, **stacks.CLOUDS.get(cloud, {})}
         context["deploy_secrets"] = stacks.deploy_secrets(auth, database, cache)
+        context["smoke_env"] = stacks.smoke_env(auth, database)
         ci = context.get("ci") or "github"
         # The table names the repository as {owner}/{slug}; every file gets the names filled in here
         # (image names are lower case, as registries require).
         owner, slug = context.get("repository_owner") or "", context.get("project_slug") or ""
         ci_facts = {"key": ci, **stacks.CI_SYSTEMS.get(ci, {})}
+        # A CI system without a registry of its own pushes to the chosen cloud's (or the learner's).
+        ci_facts.update(ci_facts.get("registries", {}).get(cloud, {}))
         for key, owner_form in (
             ("image", owner.lower()),
             ("published_image", owner.lower()),
@@ -73,6 +76,9 @@ class StackFacts(ContextHook):
         context["ci_facts"] = ci_facts
         context["contract"] = stacks.CONTRACT
         context["proxy"] = stacks.PROXY
+        log_stack = context.get("log_stack") or "none"
+        context["log_facts"] = {"key": log_stack, **stacks.LOG_STACKS.get(log_stack, {})}
+        context["log_stacks"] = stacks.LOG_STACKS
         resource = naming.snake(context.get("resource") or "note")
         context["soap"] = stacks.soap_contract(resource, naming.pluralize(resource))
         context["stacks"] = stacks.STACKS

@@ -84,6 +84,15 @@ CONTRACT = {
     "write_scope": "{plural}:write",
     # An incoming request id the service keeps (anything else is replaced by a generated one).
     "request_id_pattern": "^[A-Za-z0-9._-]{1,128}$",
+    # One JSON object per stdout line, under these names in every language, so one collector
+    # config and one set of log queries read every stack's logs.
+    "log": {
+        # On every line: startup, shutdown, refusals and errors as much as requests.
+        "fields": ["ts", "level", "msg"],
+        "levels": ["debug", "info", "warning", "error", "critical"],
+        # Added by the one line each HTTP request logs.
+        "request_fields": ["request_id", "method", "route", "status", "duration_ms"],
+    },
 }
 
 # nginx=true: nginx in front of the HTTP listener under compose (nginx/nginx.conf). The same for every
@@ -104,10 +113,51 @@ PROXY = {
     "gzip_min_length": 1024,
 }
 
+# log_stack: where compose ships the services' JSON logs, and how Grafana reads them back.
+LOG_STACKS = {
+    "none": {"label": "None", "enabled": True},
+    # Loki on its filesystem (monitoring/loki/loki.yaml), fed by Grafana Alloy (monitoring/alloy):
+    # Alloy reads every container of the compose project through the Docker API, so the service
+    # keeps writing to stdout and nothing needs a logging-driver plugin on the host. Promtail, which
+    # did the same, is deprecated in favour of Alloy.
+    "loki": {
+        "label": "Loki",
+        "enabled": True,
+        # The version the template's tests build Loki from (Go module github.com/grafana/loki/v3).
+        "version": "3.7.8",
+        "image": "grafana/loki:3.7.8",
+        "port": 3100,
+        "config_path": "/etc/loki/loki.yaml",
+        "retention": "168h",
+        "collector_image": "grafana/alloy:v1.20.1",
+        "collector_config_path": "/etc/alloy/config.alloy",
+        # Alloy's own UI (component graph, what each stage saw), published on loopback only.
+        "collector_port": 12345,
+        "docker_socket": "/var/run/docker.sock",
+        # The index label naming the compose service a line came from.
+        "service_label": "service",
+        # Contract log fields that become index labels: few values each.
+        "line_labels": ["level"],
+        # Contract log fields kept beside the line (one value per request: never an index label).
+        "structured_metadata": ["request_id"],
+        # The contract log field whose time the line is stored under.
+        "timestamp_field": "ts",
+        "datasource_uid": "loki",
+        # What the service's container is called in compose, and so in the `service` label.
+        "app_service": "app",
+    },
+    "elk": {
+        "label": "ELK (Elasticsearch, Logstash, Kibana)",
+        "enabled": False,
+        "disabled_reason": "The ELK log stack is planned but not implemented yet; choose loki (with Grafana).",
+    },
+}
+
 _PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy>=2.0.36"]
 
-# One uv release for the image build and GitLab's CI jobs, so both resolve the lock alike.
+# One uv release for the image build and the CI jobs of GitLab and Jenkins, so all resolve the lock alike.
 _UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
+_UV_CI_IMAGE = f"{_UV_IMAGE}-python3.13-bookworm-slim"
 
 STACKS = {
     "python": {
@@ -197,8 +247,16 @@ STACKS = {
         # they cache between pipelines, keyed by the lockfile. GitLab caches only inside the
         # project directory, so a cache path must be one the lint command skips (git-ignored).
         "gitlab_ci": {
-            "image": f"{_UV_IMAGE}-python3.13-bookworm-slim",
+            "image": _UV_CI_IMAGE,
             "variables": {"UV_CACHE_DIR": ".uv-cache", "UV_PYTHON_DOWNLOADS": "never"},
+            "cache_paths": [".uv-cache/"],
+        },
+        # Jenkins (a Docker agent per stage, run as the agent's uid with no home of its own): the
+        # image of the lint and test stages and their environment. uv's cache stays in the
+        # workspace, git-ignored, so the next build on the agent reuses it.
+        "jenkins_ci": {
+            "image": _UV_CI_IMAGE,
+            "environment": {"UV_CACHE_DIR": ".uv-cache", "UV_PYTHON_DOWNLOADS": "never"},
             "cache_paths": [".uv-cache/"],
         },
         "ci_setup": [
@@ -308,6 +366,12 @@ STACKS = {
             "variables": {"GOTOOLCHAIN": "local"},
             "cache_paths": [],
         },
+        # The container's uid has no writable home: Go's caches go to /tmp (outside the tree gofmt reads).
+        "jenkins_ci": {
+            "image": "golang:1.26.8-bookworm",
+            "environment": {"GOTOOLCHAIN": "local", "GOCACHE": "/tmp/go-build", "GOMODCACHE": "/tmp/go-mod"},
+            "cache_paths": [],
+        },
         "ci_setup": [
             {
                 "name": "Set up Go",
@@ -366,15 +430,6 @@ STACKS = {
 }
 
 
-def _planned(label: str, issue: int) -> dict:
-    return {
-        "label": label,
-        "enabled": False,
-        "languages": [],
-        "disabled_reason": f"{label} is planned (issue #{issue}) but not implemented yet.",
-    }
-
-
 # Server databases carry what compose, CI and Terraform need to run one.
 DATABASES = {
     "sqlite": {
@@ -415,6 +470,24 @@ DATABASES = {
         "azure_sku": "B_Standard_B1ms",
         "azure_dns_zone": "postgres.database.azure.com",
         "azure_subnet_delegation": "Microsoft.DBforPostgreSQL/flexibleServers",
+        # Google Cloud: Cloud SQL, with the flags that make it log what checkov's CIS checks ask for.
+        "gcp_database": "Cloud SQL for PostgreSQL",
+        "cloudsql_version": "POSTGRES_17",
+        "cloudsql_flags": {
+            "log_checkpoints": "on",
+            "log_connections": "on",
+            "log_disconnections": "on",
+            "log_lock_waits": "on",
+            "log_min_messages": "error",
+            "log_temp_files": "0",
+            "log_min_duration_statement": "-1",
+            "log_min_error_statement": "error",
+            "log_statement": "ddl",
+            "log_hostname": "on",
+            "cloudsql.enable_pgaudit": "on",
+        },
+        # The drivers ask for TLS first (sslmode=prefer), so Cloud SQL may refuse anything else.
+        "cloudsql_ssl_mode": "ENCRYPTED_ONLY",
     },
     "mysql": {
         "label": "MySQL",
@@ -453,6 +526,11 @@ DATABASES = {
         # The private DNS zone a flexible server in a delegated subnet registers its name in.
         "azure_dns_zone": "mysql.database.azure.com",
         "azure_subnet_delegation": "Microsoft.DBforMySQL/flexibleServers",
+        "gcp_database": "Cloud SQL for MySQL",
+        "cloudsql_version": "MYSQL_8_4",
+        "cloudsql_flags": {"local_infile": "off", "skip_show_database": "on"},
+        # The drivers connect without TLS unless the URL asks for it (as on RDS).
+        "cloudsql_ssl_mode": "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
     },
     "mongodb": {
         "label": "MongoDB",
@@ -492,6 +570,9 @@ DATABASES = {
         "azure_version": "7.0",
         "azure_port": 10255,
         "azure_url_query": "tls=true&replicaSet=globaldb&retryWrites=false&maxIdleTimeMS=120000",
+        # Google Cloud runs no MongoDB of its own: Terraform makes the secret, the learner puts the
+        # URL of a MongoDB Atlas cluster (or any MongoDB the service can reach) in it.
+        "gcp_database": "MongoDB Atlas (a URL you bring)",
     },
 }
 
@@ -526,6 +607,8 @@ CACHES = {
             "--maxmemory-policy",
             "allkeys-lru",
         ],
+        "gcp_cache": "Memorystore for Redis",
+        "memorystore_version": "REDIS_7_2",
         # On AWS: a one-node ElastiCache replication group, TLS and an AUTH token on, so the
         # service's URL there is rediss:// with the token as its password.
         "elasticache": {"engine": "redis", "version": "7.1", "family": "redis7", "tls": True},
@@ -541,6 +624,8 @@ CACHES = {
         # The image has no client; busybox nc speaks the text protocol's `version`.
         "healthcheck": ["CMD-SHELL", "echo version | nc -w 2 127.0.0.1 11211 | grep -q VERSION"],
         "command": ["memcached", "--memory-limit=64"],
+        "gcp_cache": "Memorystore for Memcached",
+        "memcache_version": "MEMCACHE_1_6_15",
         # On AWS: a one-node ElastiCache cluster. Memcached has no AUTH, and the service's client
         # speaks plain TCP, so the security group is the only gate: the tasks' alone.
         "elasticache": {"engine": "memcached", "version": "1.6.22", "family": "memcached1.6", "tls": False},
@@ -633,31 +718,60 @@ CLOUDS = {
         "enabled": True,
         "languages": list(STACKS),
         "terraform_dir": "infra/terraform",
-        # How the README and comments name the cloud and where production's secrets live.
-        "provider": "AWS",
-        "secret_store": "AWS Secrets Manager",
-        # The state backend of ci=github (ci=gitlab: GitLab's state): its type, the settings the
-        # Terraform fixes besides the key, and those CI gives at init.
-        "backend": {
-            "type": "s3",
-            "settings": {"encrypt": True, "use_lockfile": True},
-            "init": ["bucket", "region"],
-        },
+        "state_backend": {"type": "s3", "settings": ["bucket", "key", "region", "encrypt", "use_lockfile"]},
+        "secrets_store": "AWS Secrets Manager",
+        # How the README names the cloud, and what runs the image there.
+        "provider_label": "AWS",
+        "runtime": "ECS Fargate + ALB",
+        # The repository variables GitHub's plan and deploy jobs wait for: who each acts as.
+        "ci_variables": {"plan": "AWS_PLAN_ROLE_ARN", "deploy": "AWS_DEPLOY_ROLE_ARN"},
+        # What each of those variables names, one and all (the workflow's comments).
+        "ci_identity": "role",
+        "ci_identities": "the role ARNs",
     },
-    "gcp": _planned("Google Cloud", 5),
+    # Cloud Run v2 behind its own HTTPS URL, Artifact Registry, Secret Manager, Cloud SQL and
+    # Memorystore on a private network; CI deploys through workload identity federation.
+    "gcp": {
+        "label": "Google Cloud (Cloud Run)",
+        "enabled": True,
+        "languages": list(STACKS),
+        "terraform_dir": "infra/terraform",
+        # The backend block (GCS locks the state by itself), commented out where no CI sets it.
+        "state_backend": {"type": "gcs", "settings": ["bucket", "prefix"]},
+        "secrets_store": "Google Secret Manager",
+        "provider_label": "Google Cloud",
+        "runtime": "Cloud Run",
+        "ci_variables": {"plan": "GCP_PLAN_SERVICE_ACCOUNT", "deploy": "GCP_DEPLOY_SERVICE_ACCOUNT"},
+        "ci_identity": "account",
+        "ci_identities": "the service accounts",
+        # The aud claim GitLab's ID tokens carry and the workload identity provider accepts
+        # (GitHub's auth action asks for the provider's own name, the default audience).
+        "gitlab_oidc_audience": "gcp-workload-identity-federation",
+    },
     # Container Apps behind its own HTTPS ingress, the image in ACR, logs in Log Analytics.
     "azure": {
         "label": "Azure (Container Apps)",
         "enabled": True,
         "languages": list(STACKS),
         "terraform_dir": "infra/terraform",
-        "provider": "Azure",
-        "secret_store": "Container Apps secrets",
-        "backend": {
+        # The backend block: the key and Entra ID sign-in are fixed, the storage account, its resource
+        # group and container come at init (CI: its TF_STATE_* variables).
+        "state_backend": {
             "type": "azurerm",
-            "settings": {"use_azuread_auth": True},
-            "init": ["resource_group_name", "storage_account_name", "container_name"],
+            "settings": [
+                "resource_group_name",
+                "storage_account_name",
+                "container_name",
+                "key",
+                "use_azuread_auth",
+            ],
         },
+        "secrets_store": "Container Apps secrets",
+        "provider_label": "Azure",
+        "runtime": "Container Apps + ACR",
+        "ci_variables": {"plan": "AZURE_PLAN_CLIENT_ID", "deploy": "AZURE_DEPLOY_CLIENT_ID"},
+        "ci_identity": "identity",
+        "ci_identities": "the identities' client ids",
         # Answers of other questions this cloud cannot deploy, with the reason the learner sees.
         "refuses": {
             "cache": {
@@ -694,6 +808,7 @@ CI_SYSTEMS = {
         "image": "ghcr.io/{owner}/{slug}",
         # Where others pull it from (`{owner}` lower case; the README's docker run).
         "published_image": "ghcr.io/{owner}/{slug}",
+        "registry_label": "GHCR",
         "badge": "[![CI](https://github.com/{owner}/{slug}/actions/workflows/ci.yml/badge.svg)](https://github.com/{owner}/{slug}/actions/workflows/ci.yml)",
         "terraform_version": TERRAFORM_VERSION,
         # The ID token the plan and deploy jobs trade for AWS credentials, and the issuer Terraform
@@ -712,19 +827,26 @@ CI_SYSTEMS = {
         "enabled": True,
         "files": [".gitlab-ci.yml", "renovate.json"],
         "updater": "Renovate",
+        # Renovate's managers of the CI file (renovate.json).
+        "renovate_managers": ["gitlabci"],
         # GitLab's predefined variable: the project's own container registry.
         "image": "$CI_REGISTRY_IMAGE",
+        # Where every pipeline pushes its build before the smoke test runs it as a service.
+        "candidate_image": "$CI_REGISTRY_IMAGE/candidates",
         # $CI_REGISTRY_IMAGE of a project on gitlab.com.
         "published_image": "registry.gitlab.com/{owner}/{slug}",
+        "registry_label": "GitLab registry",
         "badge": "[![pipeline](https://gitlab.com/{owner}/{slug}/badges/main/pipeline.svg)](https://gitlab.com/{owner}/{slug}/-/pipelines)",
         # Images of the jobs that are no language's: Buildah builds without a Docker daemon (and,
-        # unlike kaniko, understands RUN --mount); kaniko's debug variant (it has a shell) only
+        # unlike kaniko, understands RUN --mount) and copies the tested build; kaniko's debug variant (it has a shell) only
         # copies the tested image into ECR with its built-in ECR credential helper; Terraform as
         # on GitHub.
         "images": {
             "buildah": "quay.io/buildah/stable:v1.40.1",
             "kaniko": "gcr.io/kaniko-project/executor:v1.23.2-debug",
             "terraform": f"hashicorp/terraform:{TERRAFORM_VERSION}",
+            # The smoke test's client (Alpine: it has a shell for the retry loop).
+            "curl": "curlimages/curl:8.11.1",
         },
         # The ID token the deploy jobs trade for AWS credentials (audience: the IAM OIDC provider's
         # client id), and the issuer Terraform trusts by default.
@@ -734,7 +856,66 @@ CI_SYSTEMS = {
         "review_label": "merge requests",
         "protected_hint": " (protected)",
     },
-    "jenkins": _planned("Jenkins", 5),
+    "jenkins": {
+        "label": "Jenkins",
+        "enabled": True,
+        "files": ["Jenkinsfile", "renovate.json"],
+        "updater": "Renovate",
+        # No badge: its URL is the learner's own Jenkins (the embeddable-build-status plugin shows it).
+        "badge": "",
+        # Jenkins has no registry of its own: the image goes to the chosen cloud's, or to one the
+        # learner names. `image`: as the Jenkinsfile names it (`$NAME`: an environment variable the
+        # README sets); `published_image`: where others pull it from; `tags`: pushed from main.
+        # A new cloud is a new row here and a login block in the Jenkinsfile.
+        "registries": {
+            "aws": {
+                "image": "$ECR_REPOSITORY_URL",
+                # ECR's host names the account and region: the README points at the Terraform output.
+                "published_image": "ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/{slug}",
+                "registry_label": "ECR",
+                # The repository's tags are immutable: no `latest` to move.
+                "tags": ["$GIT_COMMIT"],
+            },
+            "none": {
+                "image": "$REGISTRY/{slug}",
+                "published_image": "ghcr.io/{owner}/{slug}",
+                "registry_label": "your registry",
+                "tags": ["$GIT_COMMIT", "latest"],
+            },
+        },
+        # Renovate has no manager for a Jenkinsfile's images: a regex manager finds them, each an
+        # `image:tag` in single quotes whose tag is a release number.
+        "renovate_managers": ["custom.regex"],
+        "renovate_custom_managers": [
+            {
+                "customType": "regex",
+                "description": "The images the Jenkinsfile runs",
+                "managerFilePatterns": ["/(^|/)Jenkinsfile$/"],
+                "matchStrings": ["'(?<depName>[a-z0-9][a-z0-9._/-]*):(?<currentValue>[0-9][\\w.-]*)'"],
+                "datasourceTemplate": "docker",
+            }
+        ],
+        # Plugins the Jenkinsfile uses beyond a standard install's Pipeline suite (README).
+        "plugins": {
+            "docker-workflow": "Docker Pipeline: Docker agents and the test stage's service containers",
+            "pipeline-model-definition": "Pipeline: Declarative",
+            "credentials-binding": "Credentials Binding: `withCredentials`",
+            "oidc-provider": "OpenID Connect Provider: the ID token AWS trusts",
+        },
+        # The agents with a Docker engine the stages run on.
+        "agent_label": "docker",
+        # Images of the stages that are no language's: Terraform as on GitHub; the AWS CLI trades
+        # the ID token for ECR's login.
+        "images": {
+            "terraform": f"hashicorp/terraform:{TERRAFORM_VERSION}",
+            "aws_cli": "amazon/aws-cli:2.27.50",
+        },
+        # Credentials the README has the learner create, by id: the ID token (as a file, the form
+        # the AWS SDKs read) and, without a cloud, the registry login.
+        "oidc_credential_id": "aws-oidc-token",
+        "registry_credential_id": "registry-credentials",
+        "oidc_audience": "sts.amazonaws.com",
+    },
 }
 
 # Question name in copier.yml -> its table.
@@ -779,6 +960,22 @@ def deploy_secrets(auth: str, database: str, cache: str) -> list[str]:
         + (["database_url"] if DATABASES[database]["server"] else [])
         + (["cache_url"] if CACHES[cache].get("image") else [])
     )
+
+
+def smoke_env(auth: str, database: str) -> dict[str, str]:
+    """What CI's smoke test of the image passes it: what production needs to start (throwaway
+    values; the issuer is never called, as the probes need no token), and the database's own."""
+    env = CONTRACT["env"]
+    row = AUTHS[auth]
+    values = {}
+    if "jwt_secret" in row["secrets"]:
+        values[env["jwt_secret"]] = "ci-only-smoke-test-jwt-secret-0123456789"
+    if auth == "oauth2":
+        values[env["oidc_issuer"]] = "https://issuer.example.com/"
+        values[env["oidc_audience"]] = "ci-smoke-test"
+    if not row["principals"]:
+        values[env["allow_anonymous_writes"]] = "true"
+    return values | DATABASES[database].get("smoke_env", {})
 
 
 def _fill(value, names: dict[str, str]):

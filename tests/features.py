@@ -282,6 +282,24 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         ),
     ),
     (
+        "`cloud: gcp` (Google Cloud): Artifact Registry; Cloud Run v2 on the stack port, its startup probe on the "
+        "readiness path and liveness probe on the health path, the contract's env and exactly the deploy secrets from "
+        "Secret Manager; Cloud SQL for PostgreSQL or MySQL on a private address, a MongoDB URL you bring, Memorystore "
+        "for Redis or Memcached; state in Cloud Storage (GitHub) or GitLab, described and validated variables, service URL "
+        "and registry outputs; CI plans and deploys by workload identity federation (GitHub's or GitLab's ID tokens, no "
+        "keys), the deploy behind a manual gate on main; fmt-clean, no "
+        "failed checkov check; the service files are the AWS render's; `copier update -d cloud=gcp` swaps the Terraform",
+        each_language(
+            r"^tests/test_questions\.py::test_an_answer_is_offered_exactly_with_the_languages_that_implement_it\[{lang}-cloud=gcp\]",
+            r"^tests/test_render\.py::test_on_google_cloud_only_the_deployment_files_change\[{lang}-",
+            r"^tests/test_wiring\.py::test_wiring\[[a-z ]+-{lang}-[^\]]*cloud=gcp",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[gcp ",
+            STATIC + r".*\[{lang}-[^\]]*cloud=gcp",
+            STATIC + r"test_checkov_catches_a_cache_without_auth",
+            r"^tests/test_update\.py::test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits\[{lang}-cloud-gcp\]",
+        ),
+    ),
+    (
         "`ci: gitlab`: `.gitlab-ci.yml` matches GitLab's CI schema and `renovate.json` Renovate's; no `.github/`; "
         "`copier update -d ci=gitlab` swaps them in",
         each_language(
@@ -341,6 +359,27 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
         each_language(
             r"^tests/test_wiring\.py::test_wiring\[(terraform|ci|docs)-{lang}-[^\]]*cloud=azure",
             r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(azure|github azure|gitlab azure) ",
+        ),
+    ),
+    (
+        "`ci: jenkins`: npm-groovy-lint (CodeNarc) passes the `Jenkinsfile` and `renovate.json` matches Renovate's "
+        "schema; no `.github/`; `copier update -d ci=jenkins` swaps them in",
+        each_language(
+            r"^tests/test_questions\.py::test_jenkins_is_accepted_for_every_language\[{lang}\]",
+            STATIC + r"test_jenkinsfile_passes_npm_groovy_lint\[{lang}-[^\]]*ci=jenkins",
+            STATIC + r"test_jenkins_renovate_config_matches_its_schema\[{lang}-[^\]]*ci=jenkins",
+            STATIC + r"test_groovy_lint_catches_a_broken_jenkinsfile",
+            r"^tests/test_update\.py::test_changing_an_answer_equals_a_fresh_render_plus_the_learners_edits\[{lang}-ci-jenkins\]",
+        ),
+    ),
+    (
+        "Jenkins wiring: GitHub's jobs and test env, service containers by link alias at the facts' images, the "
+        "facts' commands, the image pushed from main only to the cloud's registry (ECR, or `$REGISTRY`); Terraform "
+        "plan and a main-only deploy behind `input` by OIDC (no AWS keys) through the Jenkins issuer and job-scoped, "
+        "least-privilege roles; Renovate watches the packages, images (the Jenkinsfile's too) and Terraform",
+        each_language(
+            r"^tests/test_wiring\.py::test_wiring\[(ci|jenkins oidc|dependabot)-{lang}-[^\]]*ci=jenkins",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(jenkins|renovate) ",
         ),
     ),
     ("compose.yaml matches the compose spec", each_language(STATIC + r"test_compose.*\[{lang}")),
@@ -403,5 +442,27 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
     (
         "Real Prometheus scrapes the service; every alert and dashboard query evaluates on real series",
         each_language(r"^tests/test_prometheus_live\.py::.*\[{lang}\]"),
+    ),
+    (
+        "Every log line (startup, shutdown, a refused configuration, each request) is JSON with the contract's `ts`, `level` and `msg`",
+        each_language(
+            r"^tests/contract/test_contract_lifecycle\.py::test_(sigterm|production_refuses).*\[{lang}-",
+            r"^tests/test_logs\.py::test_the_common_field_check_catches",
+        ),
+    ),
+    (
+        "Log stack (`log_stack=loki`): a real Loki of compose's version (built from Go modules) accepts the config and passes compose's health check; a running service's lines, labelled as the Alloy config says, are found by each logs-dashboard query",
+        each_language(
+            r"^tests/test_logs\.py::.*\[{lang}\]",
+            r"^tests/test_logs\.py::test_loki_config_check_catches",
+            r"^tests/test_questions\.py::test_the_loki_log_stack_is_offered_with_every_language\[{lang}\]",
+        ),
+    ),
+    (
+        "Log stack wiring: Alloy reads this project's containers through the read-only Docker socket, makes `level` a label and the request id metadata (never a label), and pushes to compose's Loki; Grafana's datasource and every dashboard query agree with it",
+        each_language(
+            r"^tests/test_wiring\.py::test_wiring\[log stack-{lang}-log_stack=loki",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[log stack ",
+        ),
     ),
 ]

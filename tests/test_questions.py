@@ -60,7 +60,7 @@ def test_invalid_free_text_is_rejected_with_the_fix(tmp_path, answers, message):
 
 
 # The facts tables of the questions whose choices come from one, by question.
-TABLES = {"language": STACKS, "ci": stacks.CI_SYSTEMS, **OPTIONS}
+TABLES = {"language": STACKS, "ci": stacks.CI_SYSTEMS, "log_stack": stacks.LOG_STACKS, **OPTIONS}
 
 
 def _enabled(question: str, value: object) -> bool:
@@ -147,10 +147,34 @@ def test_gitlab_ci_is_accepted_for_every_language(tmp_path, language):
 
 
 @pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_jenkins_is_accepted_for_every_language(tmp_path, language):
+    _copy(tmp_path, language=language, ci="jenkins")
+    assert "ci: jenkins" in (tmp_path / "out" / ".copier-answers.yml").read_text()
+    assert (tmp_path / "out" / "Jenkinsfile").is_file()
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
 def test_nginx_is_offered_with_every_language(tmp_path, language):
     _copy(tmp_path, language=language, nginx=True)
     assert (tmp_path / "out" / "nginx" / "nginx.conf").is_file()
     assert "nginx: true" in (tmp_path / "out" / ".copier-answers.yml").read_text()
+
+
+@pytest.mark.parametrize("language", ENABLED_LANGUAGES)
+def test_the_loki_log_stack_is_offered_with_every_language(tmp_path, language):
+    _copy(tmp_path, language=language, log_stack="loki")
+    assert (tmp_path / "out" / "monitoring" / "alloy" / "config.alloy").is_file()
+    assert "log_stack: loki" in (tmp_path / "out" / ".copier-answers.yml").read_text()
+
+
+def test_the_loki_log_stack_needs_grafana(tmp_path):
+    _rejects(tmp_path, "Loki's logs are read in Grafana", log_stack="loki", grafana=False)
+
+
+def test_log_stack_choices_are_the_rows_of_the_facts_table():
+    offered = {value for question, value, reason in choices() if question == "log_stack" and not reason}
+    assert offered == {key for key, row in stacks.LOG_STACKS.items() if row["enabled"]}
+    assert {value for question, value, _ in choices() if question == "log_stack"} == set(stacks.LOG_STACKS)
 
 
 def test_every_question_has_help_and_a_default():

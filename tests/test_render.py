@@ -81,6 +81,7 @@ CLOUD_FILES = {
     ".gitignore",
     ".gitlab-ci.yml",
     "renovate.json",
+    "Jenkinsfile",
     "Dockerfile",
     "README.md",
     "compose.yaml",
@@ -107,6 +108,29 @@ def test_without_a_cloud_only_the_deployment_files_change(render, answer_set):
     assert set(changed) <= CLOUD_FILES, f"cloud=none changes more than the deployment files: {changed}"
     ci = yaml.safe_load(none[".copier-answers.yml"])["ci"]
     assert {"README.md", stacks.CI_SYSTEMS[ci]["files"][0]} <= set(changed)
+
+
+ON_GCP = [name for name, answers in ANSWER_SETS.items() if answers.get("cloud") == "gcp"]
+
+
+@pytest.mark.parametrize("answer_set", ON_GCP)
+def test_on_google_cloud_only_the_deployment_files_change(render, answer_set):
+    """cloud=gcp swaps AWS's Terraform for Google Cloud's and rewords the ops files; the service, its
+    tests, manifest and lockfile are byte for byte those of the AWS render."""
+    answers = ANSWER_SETS[answer_set]
+    gcp = _texts(render(**answers))
+    aws = _texts(render(**{**answers, "cloud": "aws"}))
+
+    def outside_terraform(texts: dict[str, str], cloud: str) -> dict[str, str]:
+        inside = {path for path in texts if path.startswith(CLOUDS[cloud]["terraform_dir"] + "/")}
+        assert inside, f"the {cloud} render has Terraform"
+        return {path: text for path, text in texts.items() if path not in inside}
+
+    gcp, aws = outside_terraform(gcp, "gcp"), outside_terraform(aws, "aws")
+    assert set(gcp) == set(aws), "the same files but the Terraform"
+    changed = sorted(path for path in gcp if gcp[path] != aws[path])
+    assert set(changed) <= CLOUD_FILES, f"cloud=gcp changes more than the deployment files: {changed}"
+    assert "README.md" in changed
 
 
 def test_answers_file_records_every_question(default_project):

@@ -3,7 +3,8 @@
 For every enabled language, alone and with each server database, and without Grafana: YAML parses; promtool checks the config and
 rules and runs the alert unit tests; hadolint lints the Dockerfile; actionlint and zizmor the
 workflow; the Dependabot config matches its schema (ci=gitlab: .gitlab-ci.yml and renovate.json match
-theirs, and there is no .github/ for the GitHub tools to check); the compose file validates against the compose-spec schema; Terraform is
+theirs, and there is no .github/ for the GitHub tools to check; ci=jenkins: npm-groovy-lint passes the
+Jenkinsfile and renovate.json matches its schema); the compose file validates against the compose-spec schema; Terraform is
 `fmt`-clean, parses as HCL and fails no checkov check (each skip in the files gives its reason), or is absent with
 cloud=none; kustomize builds the Kubernetes manifests (kubernetes=true), and what it builds matches the
 schemas of a pinned Kubernetes version, strictly. Missing tools fail with an install hint, never skip.
@@ -24,6 +25,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.helpers import groovy_lint
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.clouds import terraform_dir
 from tests.helpers.facts import stacks
@@ -82,7 +84,17 @@ def _gitlab_files(project: Path) -> dict[str, Path] | None:
     pipeline, renovate = (project / name for name in stacks.CI_SYSTEMS["gitlab"]["files"])
     if _ci(project) == "gitlab":
         return {"vendor.gitlab-ci": pipeline, "vendor.renovate": renovate}
-    assert not pipeline.exists() and not renovate.exists(), "only ci=gitlab renders GitLab's files"
+    assert not pipeline.exists(), "only ci=gitlab renders .gitlab-ci.yml"
+    assert renovate.exists() == (renovate.name in stacks.CI_SYSTEMS[_ci(project)]["files"])
+    return None
+
+
+def _jenkins_files(project: Path) -> tuple[Path, Path] | None:
+    """ci=jenkins's Jenkinsfile and Renovate config; None, once the Jenkinsfile is shown absent, for another CI."""
+    pipeline, renovate = (project / name for name in stacks.CI_SYSTEMS["jenkins"]["files"])
+    if _ci(project) == "jenkins":
+        return pipeline, renovate
+    assert not pipeline.exists(), "only ci=jenkins renders a Jenkinsfile"
     return None
 
 
@@ -113,10 +125,10 @@ def test_every_yaml_file_parses(project):
 
 
 def test_grafana_dashboard_is_json(project):
-    dashboard = json.loads(
-        (project / "monitoring/grafana/dashboards/service.json").read_text(encoding="utf-8")
-    )
-    assert dashboard["panels"]
+    dashboards = sorted((project / "monitoring/grafana/dashboards").glob("*.json"))
+    assert project / "monitoring/grafana/dashboards/service.json" in dashboards
+    for path in dashboards:
+        assert json.loads(path.read_text(encoding="utf-8"))["panels"], f"{path.name} has no panels"
 
 
 def test_promtool_check_config(project):
@@ -185,6 +197,50 @@ def test_gitlab_files_match_their_schemas(project):
         return
     for schema, path in files.items():
         _run([_tool("check-jsonschema"), "--builtin-schema", schema, str(path)])
+
+
+@pytest.fixture(scope="module")
+def jenkinsfile_findings(render) -> dict[Path, list[dict]]:
+    """npm-groovy-lint's findings in the Jenkinsfile of every ci=jenkins answer set, from one run (a
+    run starts a JVM, which takes longer than the linting)."""
+    projects = [render(**answers) for answers in ANSWER_SETS.values() if answers.get("ci") == "jenkins"]
+    return groovy_lint.lint([project / "Jenkinsfile" for project in projects])
+
+
+def test_jenkinsfile_passes_npm_groovy_lint(project, request):
+    files = _jenkins_files(project)
+    if files is None:
+        return
+    findings = request.getfixturevalue("jenkinsfile_findings")[files[0]]
+    assert findings == [], "\n".join(
+        f"{f['line']}: {f['rule']} ({f['severity']}): {f['msg']}" for f in findings
+    )
+
+
+def test_jenkins_renovate_config_matches_its_schema(project):
+    files = _jenkins_files(project)
+    if files is None:
+        return
+    _run([_tool("check-jsonschema"), "--builtin-schema", "vendor.renovate", str(files[1])])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule"),
+    [
+        # A declarative section left open: Groovy cannot parse the file.
+        ("\n        stage('Image') {\n", "\n        stage('Image') {{\n", "NglParseError"),
+        # Groovy parses it, CodeNarc's rules do not pass it.
+        ("\n    agent none\n", "\n    agent none \n", "TrailingWhitespace"),
+    ],
+)
+def test_groovy_lint_catches_a_broken_jenkinsfile(tmp_path, render, old, new, rule):
+    """The Jenkinsfile check above can fail."""
+    text = (render(ci="jenkins") / "Jenkinsfile").read_text(encoding="utf-8")
+    assert old in text
+    broken = tmp_path / "Jenkinsfile"
+    broken.write_text(text.replace(old, new, 1), encoding="utf-8")
+    (findings,) = groovy_lint.lint([broken]).values()
+    assert rule in {finding["rule"] for finding in findings}, findings
 
 
 @pytest.fixture(scope="module")
@@ -426,6 +482,22 @@ def test_checkov_catches_a_registry_with_an_admin_password(tmp_path, render):
         (check["check_id"], check["resource"]) for check in _checkov(terraform)["results"]["failed_checks"]
     }
     assert failed == {("CKV_AZURE_137", "azurerm_container_registry.main")}
+
+
+def test_checkov_catches_a_cache_without_auth(tmp_path, render):
+    """The scan fails Google Cloud's Terraform too: a copy whose Memorystore for Redis takes
+    connections without its AUTH string is reported."""
+    terraform = tmp_path / "terraform"
+    shutil.copytree(render(cloud="gcp", database="postgresql", cache="redis") / "infra/terraform", terraform)
+    cache = terraform / "cache.tf"
+    text = cache.read_text(encoding="utf-8")
+    auth = "  auth_enabled       = true\n"
+    assert auth in text
+    cache.write_text(text.replace(auth, ""), encoding="utf-8")
+    failed = {
+        (check["check_id"], check["resource"]) for check in _checkov(terraform)["results"]["failed_checks"]
+    }
+    assert failed == {("CKV_GCP_95", "google_redis_instance.main")}
 
 
 def test_checkov_skip_check_catches_a_skip_without_reason():

@@ -251,26 +251,30 @@ UPDATED_QUESTIONS = {**DIMENSIONS, "cloud": QUESTIONS["cloud"]["default"]}
 
 
 def other_answers() -> list[tuple[str, str, str | bool]]:
-    """(language, question, answer): for each language and question, one answer besides the default;
-    nginx turned on, which adds a service to compose and takes the app's port off the host; and
-    kubernetes turned on, which adds a directory and a README section; and ci=gitlab, which swaps
-    .github/ for .gitlab-ci.yml and renovate.json and adds Terraform; and cloud=azure, which swaps
-    AWS's Terraform for Azure's at the same paths."""
-    extra = (("nginx", True), ("kubernetes", True), ("ci", "gitlab"), ("cloud", "azure"))
+    """(language, question, answer): for each language and question, one answer besides the default
+    (every other cloud: each swaps or drops the Terraform directory); nginx turned on, which adds a
+    service to compose and takes the app's port off the host; and kubernetes turned on, which adds a
+    directory and a README section; ci=gitlab and ci=jenkins, which swap .github/ for their pipeline
+    and renovate.json and add Terraform; and log_stack=loki, which adds compose services, monitoring
+    directories and Grafana provisioning."""
     return [
-        (
-            language,
-            question,
-            next(
-                value
-                for value in options_for(language, question)
-                if value != default and (question, value) not in extra
-            ),
-        )
+        (language, question, value)
         for language in ENABLED_LANGUAGES
         for question, default in UPDATED_QUESTIONS.items()
-        if len(options_for(language, question)) > 1
-    ] + [(language, toggle, value) for language in ENABLED_LANGUAGES for toggle, value in extra]
+        for value in [value for value in options_for(language, question) if value != default][
+            : None if question == "cloud" else 1
+        ]
+    ] + [
+        (language, toggle, value)
+        for language in ENABLED_LANGUAGES
+        for toggle, value in (
+            ("nginx", True),
+            ("kubernetes", True),
+            ("ci", "gitlab"),
+            ("ci", "jenkins"),
+            ("log_stack", "loki"),
+        )
+    ]
 
 
 @pytest.mark.parametrize(("language", "question", "answer"), other_answers(), ids=lambda value: str(value))

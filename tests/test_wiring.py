@@ -21,7 +21,7 @@ import hcl2
 import pytest
 import yaml
 
-from tests.helpers import nginx
+from tests.helpers import logs, nginx
 from tests.helpers.answer_sets import ANSWER_SETS
 from tests.helpers.clouds import terraform_dir
 from tests.helpers.dockerfile import dockerfile_stages, env_pairs, healthcheck_command
@@ -485,6 +485,9 @@ def check_terraform(project: Path, answers: dict) -> None:
         check_azure_terraform(directory, stack, db, full)
         return
     tf = load_terraform(directory)
+    if full["cloud"] == "gcp":
+        check_cloud_run(directory, tf, stack, db, full)
+        return
     resources = tf["resource"]
     port = stack["port"]
     assert resolve(tf, "${local.app_port}") == port
@@ -580,7 +583,124 @@ def check_terraform(project: Path, answers: dict) -> None:
         assert "aws_db_instance" not in resources
         assert CONTRACT["env"]["database_url"] not in secrets
     check_elasticache(tf, full["cache"])
-    check_terraform_conventions(directory, tf, full["ci"])
+    check_terraform_conventions(directory, tf, full)
+
+
+def check_cloud_run(directory: Path, tf: dict, stack: dict, db: dict, full: dict) -> None:
+    """cloud=gcp: Cloud Run runs the image of the Artifact Registry repository Terraform makes, on
+    the stack port, with its startup probe on the readiness path and its liveness probe on the
+    health path, the contract's env names, and exactly the deploy secrets from Secret Manager
+    (readable by the service's account only); Cloud SQL and Memorystore are the chosen ones, on
+    the private network Cloud Run reaches."""
+    resources = tf["resource"]
+    port = stack["port"]
+    env = CONTRACT["env"]
+    assert resolve(tf, "${local.app_port}") == port
+    (repository,) = resources["google_artifact_registry_repository"].values()
+    assert repository["format"] == "DOCKER"
+    assert repository["docker_config"][0]["immutable_tags"] is True, "a tag names one image"
+    registry = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.app.repository_id}"
+    assert tf["locals"]["registry"] == registry
+    assert tf["locals"]["image"] == f"${{local.registry}}/{full['project_slug']}:${{var.image_tag}}"
+
+    (service,) = resources["google_cloud_run_v2_service"].values()
+    (template,) = service["template"]
+    assert template["service_account"] == "${google_service_account.app.email}"
+    (container,) = template["containers"]
+    assert resolve(tf, container["image"]) == tf["locals"]["image"], "Cloud Run runs the registry's image"
+    (ports,) = container["ports"]
+    assert resolve(tf, ports["container_port"]) == port, "container port is the stack port"
+    for probe, path in (
+        ("startup_probe", CONTRACT["readiness_path"]),
+        ("liveness_probe", CONTRACT["health_path"]),
+    ):
+        ((get,),) = [item["http_get"] for item in container[probe]]
+        assert resolve(tf, get["path"]) == path, f"the {probe} asks {path}"
+        assert resolve(tf, get["port"]) == port, f"the {probe} asks the stack port"
+
+    plain = {item["name"]: item["value"] for item in container["env"] if "value" in item}
+    from_secrets = {
+        item["name"]: item["value_source"][0]["secret_key_ref"][0]
+        for item in container["env"]
+        if "value_source" in item
+    }
+    keys = stacks.deploy_secrets(full["auth"], full["database"], full["cache"])
+    assert set(from_secrets) == {env[key] for key in keys}, "exactly the deploy secrets, from Secret Manager"
+    assert not set(from_secrets) & set(plain), "no secret is a plain env var too"
+    assert set(plain) == {env["app_env"], env["log_level"], "MIGRATE_ON_START"} | (
+        production_env(full) - auth_secrets(full)
+    ), "the plain env is the contract's settings, no secret"
+    allow = env["allow_anonymous_writes"]
+    if anonymous(full):
+        assert plain[allow] == "${tostring(var.allow_anonymous_writes)}"
+        assert tf["variable"]["allow_anonymous_writes"]["default"] is False, "opt-in, never by default"
+    for name in OIDC_ENV:
+        if full["auth"] == "oauth2":
+            assert plain[env[name]] == f"${{var.{name}}}"
+            assert "default" not in tf["variable"][name], f"var.{name} has no default"
+        else:
+            assert name not in tf["variable"], f"var.{name} is for auth=oauth2"
+
+    names = {key: value for key, value in tf["locals"].get("secrets", {}).items() if not key.startswith("__")}
+    assert set(names) == set(keys), "a Secret Manager secret per deploy secret"
+    versions = resources.get("google_secret_manager_secret_version", {})
+    brought = set() if db.get("cloudsql_version") or not db["server"] else {"database_url"}
+    assert set(versions) == set(keys) - brought, "Terraform writes every secret but a brought database URL"
+    for key in keys:
+        ref = from_secrets[env[key]]
+        assert ref["secret"] == f'${{google_secret_manager_secret.app["{key}"].secret_id}}'
+        expected = "latest" if key in brought else f"${{google_secret_manager_secret_version.{key}.version}}"
+        assert ref["version"] == expected, f"{env[key]} reads {expected}"
+    if keys:
+        reads = resources["google_secret_manager_secret_iam_member"]["app_reads"]
+        assert reads["for_each"] == "${local.secrets}"
+        assert reads["member"] == "serviceAccount:${google_service_account.app.email}"
+        assert "${google_secret_manager_secret_iam_member.app_reads}" in service["depends_on"]
+    else:
+        assert "google_secret_manager_secret" not in resources
+
+    (scaling,) = template["scaling"]
+    if not db["server"]:
+        assert scaling["max_instance_count"] == 1, f"{db['label']} is one instance's file: one instance"
+    sql = resources.get("google_sql_database_instance", {})
+    if db.get("cloudsql_version"):
+        (instance,) = sql.values()
+        assert instance["database_version"] == db["cloudsql_version"]
+        (ip,) = instance["settings"][0]["ip_configuration"]
+        assert ip["ipv4_enabled"] is False and ip["private_network"] == "${google_compute_network.main.id}"
+        url = versions["database_url"]["secret_data"]
+        assert url.startswith(db["url_scheme"] + "://")
+        assert password_reference(url) == "${random_password.db.result}"
+        host = "${google_sql_database_instance.main.private_ip_address}"
+        assert url.split("@", 1)[1] == f"{host}:{db['port']}/${{google_sql_database.app.name}}"
+    else:
+        assert not sql, f"no Cloud SQL with {db['label']}"
+    cache = CACHES[full["cache"]]
+    redis = resources.get("google_redis_instance", {})
+    memcache = resources.get("google_memcache_instance", {})
+    if full["cache"] == "redis":
+        assert redis["main"]["redis_version"] == cache["memorystore_version"]
+        assert redis["main"]["auth_enabled"] is True
+        assert versions["cache_url"]["secret_data"] == (
+            f"{cache['url_scheme']}://:${{google_redis_instance.main.auth_string}}"
+            "@${google_redis_instance.main.host}:${google_redis_instance.main.port}/0"
+        )
+    else:
+        assert not redis
+    if full["cache"] == "memcached":
+        assert memcache["main"]["memcache_version"] == cache["memcache_version"]
+        assert versions["cache_url"]["secret_data"].startswith(cache["url_scheme"] + "://")
+    else:
+        assert not memcache
+    private = bool(db.get("cloudsql_version") or cache.get("gcp_cache"))
+    if private:
+        ((interface,),) = [access["network_interfaces"] for access in template["vpc_access"]]
+        assert interface["network"] == "${google_compute_network.main.id}", "Cloud Run joins the network"
+        for instance in [*sql.values(), *redis.values(), *memcache.values()]:
+            assert "${google_service_networking_connection.services}" in instance["depends_on"]
+    else:
+        assert "vpc_access" not in template and "google_compute_network" not in resources
+    check_terraform_conventions(directory, tf, full)
 
 
 # Each cache on AWS, stated here independently of the template: the ElastiCache resource, and the
@@ -636,8 +756,8 @@ def check_elasticache(tf: dict, cache: str) -> None:
         assert url.startswith("rediss://:${random_password.cache.result}@"), "the AUTH token is the password"
 
 
-# The outputs each cloud's Terraform must give: the service URL and the registry to push to.
-_URL_OUTPUTS = {
+# What each cloud's Terraform must output: the service URL and the registry to push to.
+CLOUD_OUTPUTS = {
     "aws": {
         "service_url": "http://${aws_lb.main.dns_name}",
         "ecr_repository_url": "${aws_ecr_repository.app.repository_url}",
@@ -646,28 +766,43 @@ _URL_OUTPUTS = {
         "service_url": "https://${azurerm_container_app.app.ingress[0].fqdn}",
         "registry_login_server": "${azurerm_container_registry.main.login_server}",
     },
+    "gcp": {
+        "service_url": "${google_cloud_run_v2_service.app.uri}",
+        "artifact_registry_url": "${local.registry}",
+    },
 }
 
 
-def check_terraform_conventions(directory: Path, tf: dict, ci: str, cloud: str = "aws") -> None:
+# The remote state CI plans and deploys with under GitHub Actions or Jenkins, per cloud: the backend
+# and what its block sets (the bucket comes at init; `{slug}` is the project slug).
+GITHUB_STATE = {
+    "aws": (
+        "s3",
+        {"key": "{slug}/terraform.tfstate", "region": "eu-west-1", "encrypt": True, "use_lockfile": True},
+    ),
+    "gcp": ("gcs", {"prefix": "{slug}"}),
+    "azure": ("azurerm", {"key": "{slug}/terraform.tfstate", "use_azuread_auth": True}),
+}
+
+
+def check_terraform_conventions(directory: Path, tf: dict, full: dict) -> None:
     """The state CI plans and deploys with is remote: in the cloud's own storage with GitHub Actions
-    (S3 on AWS, a storage account's blob container on Azure; where it is comes at init), in GitLab's
-    managed state with GitLab CI (a commented block to fill in otherwise); every variable says what it
-    is for, and each one whose value has a shape (not a bool) checks it; the outputs give the service
-    URL and the registry to push to."""
-    backend = CLOUDS[cloud]["backend"]
+    (S3, or Cloud Storage), in GitLab's managed state with GitLab CI (a commented block of the cloud's
+    backend to fill in otherwise); every variable says what it is for, and each one whose value has a
+    shape (not a bool) checks it; the outputs give the service URL and the registry to push to."""
     backends = [block["backend"] for block in tf["terraform"] if "backend" in block]
-    if ci == "gitlab":
+    if full["ci"] == "gitlab":
         assert backends == [[{"http": {}}]], "GitLab-managed state, configured by CI's TF_HTTP_* variables"
-    elif ci == "github":
-        assert [list(block) for (block,) in backends] == [[backend["type"]]], f"state in {backend['type']}"
-        settings = dict(backends[0][0][backend["type"]])
-        assert settings.pop("key").endswith("terraform.tfstate")
-        assert settings == backend["settings"], (
-            f"{backend['type']} state as the facts say; {', '.join(backend['init'])} come at init (CI: its variables)"
+    elif full["ci"] in ("github", "jenkins"):
+        kind, expected = GITHUB_STATE[full["cloud"]]
+        assert [list(block) for (block,) in backends] == [[kind]], f"state in {kind}"
+        expected = {key: _fill_slug(value, full) for key, value in expected.items()}
+        assert dict(backends[0][0][kind]) == expected, (
+            f"{kind} state: {expected}; the bucket comes at init (CI: its variables)"
         )
     else:
         assert not backends, "the backend stays commented out"
+        backend = CLOUDS[full["cloud"]]["state_backend"]
         commented = [
             line.strip().lstrip("#").strip()
             for line in (directory / "versions.tf").read_text(encoding="utf-8").splitlines()
@@ -675,11 +810,9 @@ def check_terraform_conventions(directory: Path, tf: dict, ci: str, cloud: str =
         ]
         start = commented.index(f'backend "{backend["type"]}" {{')
         block = commented[start + 1 : commented.index("}", start)]
-        assert {line.split("=")[0].strip() for line in block} == {
-            "key",
-            *backend["init"],
-            *backend["settings"],
-        }, f"the commented {backend['type']} backend names every setting"
+        assert [line.split("=")[0].strip() for line in block] == backend["settings"], (
+            f"the commented {backend['type']} backend names {', '.join(backend['settings'])}"
+        )
     for name, variable in tf["variable"].items():
         assert variable.get("description", "").strip(), f"var.{name} has a description"
         if variable.get("type") != "bool":
@@ -688,10 +821,12 @@ def check_terraform_conventions(directory: Path, tf: dict, ci: str, cloud: str =
                 f"var.{name} validates its value and says what it expects"
             )
     outputs = tf["output"]
-    for name, value in _URL_OUTPUTS[cloud].items():
-        assert outputs.get(name, {}).get("value") == value, (
-            f"output {name} is {value}: the service URL and registry"
-        )
+    for name, value in CLOUD_OUTPUTS[full["cloud"]].items():
+        assert outputs[name]["value"] == value, f"output {name} is {value}: the service URL and the registry"
+
+
+def _fill_slug(value, full: dict):
+    return value.replace("{slug}", full["project_slug"]) if isinstance(value, str) else value
 
 
 def check_documentdb(tf: dict, db: dict) -> None:
@@ -821,7 +956,7 @@ def check_azure_terraform(directory: Path, stack: dict, db: dict, full: dict) ->
     check_azure_database(tf, db, full)
     check_azure_cache(tf, full)
     check_azure_ci_trust(tf, full)
-    check_terraform_conventions(directory, tf, full["ci"], "azure")
+    check_terraform_conventions(directory, tf, full)
 
 
 def check_azure_database(tf: dict, db: dict, full: dict) -> None:
@@ -981,11 +1116,11 @@ def ci_test_env(full: dict) -> set[str]:
 
 def _only_this_ci(project: Path, full: dict) -> None:
     """The files of the chosen CI system are there, those of every other one are not."""
-    for key, row in CI_SYSTEMS.items():
-        for name in row.get("files", []):
-            assert (project / name).is_file() == (key == full["ci"]), (
-                f"ci={full['ci']} {'lacks' if key == full['ci'] else 'renders'} {name}"
-            )
+    chosen = CI_SYSTEMS[full["ci"]]["files"]
+    for name in {name for row in CI_SYSTEMS.values() for name in row.get("files", [])}:
+        assert (project / name).is_file() == (name in chosen), (
+            f"ci={full['ci']} {'lacks' if name in chosen else 'renders'} {name}"
+        )
     if full["ci"] != "github":
         assert not (project / ".github").exists(), f"ci={full['ci']} renders no .github/"
 
@@ -995,6 +1130,9 @@ def check_ci(project: Path, answers: dict) -> None:
     _only_this_ci(project, full)
     if full["ci"] == "gitlab":
         check_gitlab_ci(project, answers)
+        return
+    if full["ci"] == "jenkins":
+        check_jenkins_ci(project, answers)
         return
     workflow = load_yaml(project / ".github/workflows/ci.yml")
     assert workflow["permissions"] == {"contents": "read"}
@@ -1112,7 +1250,9 @@ def check_ci(project: Path, answers: dict) -> None:
         "terraform init -backend=false -input=false",
         "terraform validate",
     } <= set(runs("terraform"))
-    if full["cloud"] == "azure":
+    if full["cloud"] == "gcp":
+        check_github_deploy_gcp(workflow, full, repo)
+    elif full["cloud"] == "azure":
         check_github_azure_deploy(project, workflow, full, repo)
     elif deploys:
         check_github_deploy(workflow, full, repo)
@@ -1177,7 +1317,8 @@ def check_github_azure_deploy(project: Path, workflow: dict, full: dict, image: 
         assert word not in text, f"no long-lived Azure secret: {word} is not in the workflow"
     assert "workflow_dispatch" in workflow[True], "a manual start is the deploy gate"
     clients = {"plan": "AZURE_PLAN_CLIENT_ID", "deploy": "AZURE_DEPLOY_CLIENT_ID"}
-    backend = CLOUDS["azure"]["backend"]
+    # The backend settings the block leaves out come at init, from the workflow's variables.
+    at_init = set(CLOUDS["azure"]["state_backend"]["settings"]) - set(GITHUB_STATE["azure"][1])
     for name, client in clients.items():
         job = jobs[name]
         assert job["permissions"]["id-token"] == "write"
@@ -1189,7 +1330,7 @@ def check_github_azure_deploy(project: Path, workflow: dict, full: dict, image: 
         runs = [step["run"] for step in job["steps"] if "run" in step]
         init = shlex.split(runs[0])
         given = {word.split("=", 1)[1].split("=")[0] for word in init if word.startswith("-backend-config=")}
-        assert init[:2] == ["terraform", "init"] and given == set(backend["init"]), "init names the state"
+        assert init[:2] == ["terraform", "init"] and given == at_init, "init names the state"
         assert runs[-1] == (
             "terraform plan -lock=false" if name == "plan" else "terraform apply -auto-approve"
         )
@@ -1212,6 +1353,51 @@ def check_github_azure_deploy(project: Path, workflow: dict, full: dict, image: 
     assert copy["env"]["REPOSITORY"] == repository, "into the repository the Container App runs"
 
 
+def check_github_deploy_gcp(workflow: dict, full: dict, image: str) -> None:
+    """cloud=gcp: plan on every run and deploy main on a manual start, each as the service account
+    its repository variable names, by workload identity federation (no key), with the state in the
+    bucket Terraform grants them; the deploy runs in the environment the deploy account trusts and
+    copies the image this run tested and pushed into Artifact Registry, under the tag and name
+    Cloud Run runs."""
+    jobs = workflow["jobs"]
+    assert "workflow_dispatch" in workflow[True], "a manual start is the deploy gate"
+    accounts = {"plan": "GCP_PLAN_SERVICE_ACCOUNT", "deploy": "GCP_DEPLOY_SERVICE_ACCOUNT"}
+    for name, account in accounts.items():
+        job = jobs[name]
+        assert job["permissions"]["id-token"] == "write"
+        assert f"vars.{account} != ''" in job["if"], f"{name} runs once {account} is set"
+        assert job["defaults"]["run"]["working-directory"] == CLOUDS["gcp"]["terraform_dir"]
+        assert job["env"]["TF_VAR_image_tag"] == "${{ github.sha }}"
+        assert job["env"]["TF_VAR_project_id"] == "${{ vars.GCP_PROJECT_ID }}"
+        assert (
+            job["env"]["TF_VAR_state_bucket"]
+            == job["env"]["TF_STATE_BUCKET"]
+            == "${{ vars.TF_STATE_BUCKET }}"
+        ), "Terraform grants the CI accounts the bucket init names"
+        (auth,) = [s for s in job["steps"] if s.get("uses", "").startswith("google-github-actions/auth@")]
+        assert auth["with"]["workload_identity_provider"] == "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}"
+        assert auth["with"]["service_account"] == f"${{{{ vars.{account} }}}}", f"{name} acts as {account}"
+        assert not {"credentials_json", "credentials"} & set(auth["with"]), "no key, only federation"
+        runs = [step["run"] for step in job["steps"] if "run" in step]
+        assert runs[0] == 'terraform init -backend-config="bucket=$TF_STATE_BUCKET"'
+        assert runs[-1] == (
+            "terraform plan -lock=false" if name == "plan" else "terraform apply -auto-approve"
+        )
+    deploy = jobs["deploy"]
+    assert deploy["if"].startswith(
+        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
+    )
+    assert deploy.get("environment") == CI_SYSTEMS["github"]["deploy_environment"]
+    assert "image" in deploy["needs"], "the deploy waits for the image it copies"
+    assert deploy["concurrency"]["cancel-in-progress"] is False, "a deploy is never cut short"
+    (copy,) = [s for s in deploy["steps"] if s.get("name") == "Copy the tested image into Artifact Registry"]
+    assert copy["env"]["IMAGE"] == image + ":${{ github.sha }}"
+    assert copy["env"]["GOOGLE_TOKEN"] == "${{ steps.auth.outputs.access_token }}"
+    assert f'docker push "$ARTIFACT_REGISTRY_URL/{full["project_slug"]}:$GITHUB_SHA"' in copy["run"], (
+        "Artifact Registry gets the image name and tag Cloud Run runs"
+    )
+
+
 def _gitlab_job(config: dict, name: str) -> dict:
     """A job with what it `extends` merged in (hashes deeply, like GitLab; the job's keys win)."""
 
@@ -1230,7 +1416,9 @@ def _gitlab_job(config: dict, name: str) -> dict:
 
 
 def _script(job: dict) -> list[str]:
-    return [line.strip() for line in job.get("before_script", []) + job.get("script", [])]
+    """The job's commands in order; a nested list (a YAML alias of shared lines) is flattened, as by GitLab."""
+    lines = job.get("before_script", []) + job.get("script", [])
+    return [line.strip() for item in lines for line in (item if isinstance(item, list) else [item])]
 
 
 def check_gitlab_ci(project: Path, answers: dict) -> None:
@@ -1244,7 +1432,8 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
     keywords = {"stages", "workflow", "default", "variables", "include"}
     jobs = {name: _gitlab_job(config, name) for name in set(config) - keywords if not name.startswith(".")}
     aws = {"plan", "release", "deploy"} if directory else set()
-    assert set(jobs) == {"lint", "test", "build"} | ({"terraform"} | aws if directory else set()), (
+    image_jobs = {"build", "smoke", "publish"}
+    assert set(jobs) == {"lint", "test"} | image_jobs | ({"terraform"} | aws if directory else set()), (
         "GitHub's jobs (the image one is `build`: `image` is a GitLab keyword), plus plan and deploy "
         "exactly when there is Terraform"
     )
@@ -1289,20 +1478,7 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
         url = urlsplit(env[CONTRACT["env"]["cache_url"]])
         assert (url.scheme, url.hostname, url.port) == (cache["url_scheme"], "cache", cache["port"])
 
-    build = jobs["build"]
-    assert build["image"] == ci["images"]["buildah"]
-    script = "\n".join(build["script"])
-    assert f'--file Dockerfile --tag "{ci["image"]}:$CI_COMMIT_SHA"' in script
-    pushes = [shlex.split(line) for line in script.splitlines() if line.strip().startswith("buildah push")]
-    targets = [word.removeprefix("docker://") for words in pushes for word in words[2:]]
-    assert pushes and all(target.startswith(ci["image"] + ":") for target in targets), (
-        f"pushed to {ci['image']} only"
-    )
-    guard = 'if [ "$CI_COMMIT_BRANCH" = "$CI_DEFAULT_BRANCH" ]; then'
-    assert guard in script and script.index(guard) < script.index("buildah login") < script.index(
-        "buildah push"
-    )
-    assert script.rstrip().endswith("fi"), "every push is inside the default-branch guard"
+    check_gitlab_image_jobs(jobs, stack, full)
 
     for word in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"):
         assert word not in text, f"no long-lived AWS key: {word} is not in .gitlab-ci.yml"
@@ -1321,6 +1497,9 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
         check_gitlab_azure(project, jobs, text, full)
         return
     default_branch = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
+    if full["cloud"] == "gcp":
+        check_gitlab_gcp(project, full, jobs, default_branch)
+        return
     for name in aws:
         job = jobs[name]
         assert job["id_tokens"] == {"AWS_ID_TOKEN": {"aud": ci["oidc_audience"]}}, f"{name} uses an ID token"
@@ -1346,6 +1525,7 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
         source = re.search(rf"`{name}`\s+from\s+`(\w+)`", readme)
         assert source and source.group(1) in outputs, f"the README sets {name} from an output Terraform has"
     assert "when" not in jobs["release"]["rules"][0] and jobs["deploy"]["needs"] == ["release"]
+    assert jobs["release"]["needs"] == ["publish"], "ECR gets the image once it is published"
     assert _script(jobs["deploy"])[-1] == "terraform apply -auto-approve"
     assert any(line.startswith("terraform plan ") for line in _script(jobs["plan"]))
     assert '--destination "$ECR_REPOSITORY_URL:$CI_COMMIT_SHA"' in _script(jobs["release"])[-1]
@@ -1391,6 +1571,7 @@ def check_gitlab_azure(project: Path, jobs: dict, text: str, full: dict) -> None
     assert any(line.startswith("terraform plan ") for line in _script(jobs["plan"]))
 
     release = jobs["release"]
+    assert release["needs"] == ["publish"], "ACR gets the image once it is published"
     assert release["image"] == CLOUDS["azure"]["gitlab_ci_image"]
     login, copy = (shlex.split(line) for line in _script(release))
     options = dict(itertools.pairwise(login))
@@ -1419,6 +1600,113 @@ def check_gitlab_azure(project: Path, jobs: dict, text: str, full: dict) -> None
     for name in used - {"AZURE_SUBSCRIPTION_ID"}:
         source = re.search(rf"`{name}`\s+from\s+`(\w+)`", readme)
         assert source and source.group(1) in terraform["output"], f"the README sets {name} from an output"
+
+
+def check_gitlab_image_jobs(jobs: dict, stack: dict, full: dict) -> None:
+    """Every pipeline builds and pushes a candidate, the smoke test runs that candidate as a service
+    the way production runs it and probes the health path on the stack's port, and only the default
+    branch publishes the tested candidate under the image's names."""
+    ci = CI_SYSTEMS["gitlab"]
+    candidate = f"{ci['candidate_image']}:$CI_COMMIT_SHA"
+
+    def pushes(job: dict) -> list[list[str]]:
+        return [shlex.split(line) for line in _script(job) if line.startswith("buildah push")]
+
+    build, smoke, publish = jobs["build"], jobs["smoke"], jobs["publish"]
+    for job in (build, publish):
+        assert job["image"] == ci["images"]["buildah"]
+        assert any(line.startswith("printf") and "buildah login" in line for line in job["before_script"])
+    assert f'buildah build --file Dockerfile --tag "{candidate}" .' in _script(build)
+    assert pushes(build) == [["buildah", "push", candidate]], "a build pushes its candidate, nothing else"
+    assert "rules" not in build, "every pipeline builds a candidate"
+
+    assert smoke["needs"] == ["build"] and smoke["image"]["name"] == ci["images"]["curl"]
+    (service,) = smoke["services"]
+    assert service["name"] == candidate and service["alias"] == "app", "the smoke test runs the candidate"
+    passed = set(service.get("variables", {}))
+    expected = production_env(full) | set(DATABASES[full["database"]].get("smoke_env", {}))
+    assert passed == expected, f"the smoke test passes {sorted(passed)}, production needs {sorted(expected)}"
+    probe = f"curl -fsS http://app:{stack['port']}{CONTRACT['health_path']}"
+    assert probe in "\n".join(_script(smoke)), "the smoke test probes the health path on the stack's port"
+
+    assert publish["needs"] == ["smoke"], "only a candidate that passed the smoke test is published"
+    assert publish.get("rules") == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}], (
+        "from the default branch only"
+    )
+    targets = [words[3] for words in pushes(publish) if words[2] == candidate]
+    assert len(targets) == len(pushes(publish)) and targets == [
+        f"docker://{ci['image']}:$CI_COMMIT_SHA",
+        f"docker://{ci['image']}:latest",
+    ], "publish names the candidate, and nothing else"
+
+
+# The CI/CD variables the Google Cloud jobs wait for, and the Terraform output the README sets each
+# from (None: the learner's own project id).
+GITLAB_GCP_VARIABLES = {
+    "GCP_PROJECT_ID": None,
+    "GCP_WORKLOAD_IDENTITY_PROVIDER": "workload_identity_provider",
+    "GCP_PLAN_SERVICE_ACCOUNT": "ci_plan_service_account",
+    "GCP_DEPLOY_SERVICE_ACCOUNT": "ci_deploy_service_account",
+    "ARTIFACT_REGISTRY_URL": "artifact_registry_url",
+}
+
+
+def check_gitlab_gcp(project: Path, full: dict, jobs: dict, default_branch: str) -> None:
+    """ci=gitlab, cloud=gcp: plan, release and deploy reach Google Cloud by workload identity
+    federation only: each writes its ID token (the audience the provider accepts) and a credential
+    configuration for the service account of its job; release copies the image this pipeline
+    pushed into Artifact Registry under the tag the deploy applies; the deploy waits for a person
+    on the default branch. The variables they wait for are the ones the README sets, from outputs
+    the Terraform has."""
+    ci = CI_SYSTEMS["gitlab"]
+    directory = CLOUDS["gcp"]["terraform_dir"]
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    outputs = load_terraform(project / directory)["output"]
+    accounts = {"plan": "$GCP_PLAN_SERVICE_ACCOUNT", "release": "$GCP_DEPLOY_SERVICE_ACCOUNT"}
+    accounts["deploy"] = accounts["release"]
+    waited = set()
+    for name, account in accounts.items():
+        job = jobs[name]
+        assert job["id_tokens"] == {"GCP_ID_TOKEN": {"aud": CLOUDS["gcp"]["gitlab_oidc_audience"]}}
+        assert job["variables"]["GCP_SERVICE_ACCOUNT"] == account, f"{name} acts as {account}"
+        credentials = job["variables"]["GOOGLE_APPLICATION_CREDENTIALS"]
+        script = _script(job)
+        (config,) = [line for line in script if '"type":"external_account"' in line]
+        assert credentials.startswith("$CI_PROJECT_DIR/") and config.endswith(
+            '> "$GOOGLE_APPLICATION_CREDENTIALS"'
+        )
+        assert '"$GCP_WORKLOAD_IDENTITY_PROVIDER" "$GCP_SERVICE_ACCOUNT"' in config
+        assert script.index('printf \'%s\' "$GCP_ID_TOKEN" > "$CI_PROJECT_DIR/.gcp-id-token"') < script.index(
+            config
+        )
+        (rule,) = job["rules"]
+        waited |= set(re.findall(r"\$([A-Z_]+)", rule["if"])) - {"CI_COMMIT_BRANCH", "CI_DEFAULT_BRANCH"}
+        assert account.lstrip("$") in rule["if"], f"{name} waits for {account}"
+        if name != "plan":
+            assert rule["if"].startswith(default_branch + " &&"), f"{name} runs on the default branch only"
+    assert jobs["deploy"]["rules"][0].get("when") == "manual", "deploying waits for a person"
+    assert "when" not in jobs["release"]["rules"][0] and jobs["deploy"]["needs"] == ["release"]
+    assert waited == set(GITLAB_GCP_VARIABLES), f"the jobs wait for {sorted(waited)}"
+    assert jobs["release"]["needs"] == ["publish"], "Artifact Registry gets the image once it is published"
+    for variable, output in GITLAB_GCP_VARIABLES.items():
+        assert f"`{variable}`" in readme, f"the README names {variable}"
+        if output:
+            source = re.search(rf"`{variable}`\s+from\s+`(\w+)`", readme)
+            assert source and source.group(1) == output and output in outputs, (
+                f"the README sets {variable} from output {output}"
+            )
+    for name in ("plan", "deploy"):
+        variables = jobs[name]["variables"]
+        assert variables["TF_VAR_project_id"] == "$GCP_PROJECT_ID"
+        assert variables["TF_VAR_image_tag"] == "$CI_COMMIT_SHA"
+    assert _script(jobs["deploy"])[-1] == "terraform apply -auto-approve"
+    assert _script(jobs["plan"])[-1].startswith("terraform plan ")
+    release = _script(jobs["release"])
+    destination = f'--destination "$ARTIFACT_REGISTRY_URL/{full["project_slug"]}:$CI_COMMIT_SHA"'
+    assert release[-1].endswith(destination), "release pushes the tag the deploy applies"
+    assert f'FROM %s\\n\' "{ci["image"]}:$CI_COMMIT_SHA"' in "\n".join(release), (
+        "Artifact Registry gets the image this pipeline pushed"
+    )
 
 
 # What each CI system's ID tokens say, stated here independently of the template: the provider
@@ -1457,8 +1745,9 @@ def check_ci_oidc(project: Path, answers: dict) -> None:
     _stack, _db, full = _facts(project, answers)
     directory = terraform_dir(project, full)
     files = {f"{ci}_oidc.tf" for ci in CI_TRUST} | {"ci_roles.tf"}
-    if directory is None or full["ci"] not in CI_TRUST or full["cloud"] == "azure":
-        # Azure's trust, for either CI system, is check_azure_ci_trust's (the terraform check).
+    if full["ci"] == "jenkins" and full["cloud"] == "aws":
+        return  # check_jenkins_oidc: Jenkins' issuer is the learner's controller
+    if directory is None or full["ci"] not in CI_TRUST or full["cloud"] != "aws":
         if directory is not None:
             assert not {path.name for path in directory.iterdir()} & files
         return
@@ -1490,7 +1779,274 @@ def check_ci_oidc(project: Path, answers: dict) -> None:
         conditions[f"{trust['claims']}:sub"]["test"]
         == '${each.key == "plan" ? "StringLike" : "StringEquals"}'
     ), "only the plan role's subject is a pattern"
-    roles = resources["aws_iam_role"]
+    check_ci_roles(terraform, full["ci"])
+
+
+def check_gcp_federation(project: Path, answers: dict) -> None:
+    """With cloud=gcp, Terraform makes the trust CI needs, whatever the CI: a workload identity
+    provider that takes this repository's (GitLab: project's) ID tokens only, a plan account any of
+    its jobs may act as, and a deploy account only the deploy job's one subject may act as, which
+    may push to the registry and roll out the service, and nothing else. No key exists."""
+    _stack, _db, full = _facts(project, answers)
+    directory = terraform_dir(project, full)
+    if directory is None or full["cloud"] != "gcp":
+        if directory is not None:
+            assert "google_iam_workload_identity_pool" not in load_terraform(directory)["resource"]
+        return
+    tf = load_terraform(directory)
+    resources, variables = tf["resource"], tf["variable"]
+    provider = resources["google_iam_workload_identity_pool_provider"]["ci"]
+    (oidc,) = provider["oidc"]
+    if full["ci"] == "gitlab":
+        claim, repository = "project_path", "gitlab_project_path"
+        assert oidc["issuer_uri"] == "${var.gitlab_url}"
+        assert variables["gitlab_url"]["default"] == CI_SYSTEMS["gitlab"]["oidc_issuer"]
+        assert oidc["allowed_audiences"] == ["${var.gitlab_oidc_audience}"]
+        assert variables["gitlab_oidc_audience"]["default"] == CLOUDS["gcp"]["gitlab_oidc_audience"]
+        subject = "project_path:${var.gitlab_project_path}:ref_type:branch:ref:${var.gitlab_deploy_branch}"
+    else:
+        claim, repository = "repository", "github_repository"
+        assert oidc["issuer_uri"] == CI_SYSTEMS["github"]["oidc_issuer"]
+        assert "allowed_audiences" not in oidc, "the provider's own name, which GitHub's auth action asks for"
+        subject = "repo:${var.github_repository}:environment:${var.github_deploy_environment}"
+        assert variables["github_deploy_environment"]["default"] == CI_SYSTEMS["github"]["deploy_environment"]
+        state = resources["google_storage_bucket_iam_member"]["ci_state"]
+        assert state["bucket"] == "${var.state_bucket}"
+        assert state["for_each"] == {
+            "roles/storage.objectViewer": "${google_service_account.ci_plan.email}",
+            "roles/storage.objectUser": "${google_service_account.ci_deploy.email}",
+        }, "the plan reads the state, the deploy writes it"
+    assert variables[repository]["default"] == f"{full['repository_owner']}/{full['project_slug']}"
+    assert provider["attribute_mapping"] == {
+        "google.subject": "assertion.sub",
+        f"attribute.{claim}": f"assertion.{claim}",
+    }
+    assert provider["attribute_condition"] == f"assertion.{claim} == '${{var.{repository}}}'", (
+        "the provider takes this repository's tokens only"
+    )
+    assert tf["locals"]["deploy_subject"] == subject, "one exact subject may deploy, no pattern"
+    members = resources["google_service_account_iam_member"]
+    pool = "iam.googleapis.com/${local.ci_pool}"
+    federation = {
+        "ci_plan_federation": ("ci_plan", f"principalSet://{pool}/attribute.{claim}/${{var.{repository}}}"),
+        "ci_deploy_federation": ("ci_deploy", f"principal://{pool}/subject/${{local.deploy_subject}}"),
+    }
+    for name, (account, member) in federation.items():
+        assert members[name]["service_account_id"] == f"${{google_service_account.{account}.name}}"
+        assert members[name]["role"] == "roles/iam.workloadIdentityUser"
+        assert members[name]["member"] == member, f"{name}: {member}"
+    assert {member["role"] for member in resources["google_project_iam_member"].values()} == {
+        "roles/viewer"
+    }, "project-wide, the CI accounts only read"
+    push = resources["google_artifact_registry_repository_iam_member"]["ci_deploy_push"]
+    assert push["repository"] == "${google_artifact_registry_repository.app.name}"
+    roll_out = resources["google_cloud_run_v2_service_iam_member"]["ci_deploy_roll_out"]
+    assert roll_out["name"] == "${google_cloud_run_v2_service.app.name}"
+    for grant in (push, roll_out, members["ci_deploy_acts_as_app"]):
+        assert grant["member"] == "serviceAccount:${google_service_account.ci_deploy.email}"
+    assert members["ci_deploy_acts_as_app"]["service_account_id"] == "${google_service_account.app.name}"
+    assert "google_service_account_key" not in resources, "no key, only federation"
+    assert set(tf["output"]) >= {
+        "workload_identity_provider",
+        "ci_plan_service_account",
+        "ci_deploy_service_account",
+    }
+
+
+# --- Jenkins ------------------------------------------------------------------------------------
+
+
+def _groovy_block(text: str, opening: str) -> str:
+    """What stands between the braces of the first `opening ... {` (braces in strings balance too)."""
+    assert opening in text, f"no {opening.strip()} block"
+    start = text.index(opening)
+    depth, position = 0, text.index("{", start)
+    for index in range(position, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[position + 1 : index]
+    raise AssertionError(f"{opening} is never closed")
+
+
+def _stage(text: str, name: str) -> str:
+    return _groovy_block(text, f"stage('{name}')")
+
+
+_SH = re.compile(r"\bsh '((?:[^'\\]|\\.)*)'")
+
+
+def _sh(block: str) -> list[str]:
+    """The commands of the `sh '...'` steps (Groovy single-quoted strings) in order."""
+    return [re.sub(r"\\(.)", r"\1", command) for command in _SH.findall(block)]
+
+
+def _environment(block: str) -> dict[str, str]:
+    """NAME = 'value' (or "value") lines of the block's first environment directive."""
+    body = _groovy_block(block, "environment")
+    return dict(re.findall(r"^\s*([A-Z_]+) = ['\"]([^'\"]*)['\"]$", body, re.MULTILINE))
+
+
+def _waits_for(block: str) -> set[str]:
+    """The environment variables a stage's `when { expression { env.X && ... } }` waits for."""
+    return set(re.findall(r"env\.([A-Z_]+)", _groovy_block(block, "when")))
+
+
+def check_jenkins_ci(project: Path, answers: dict) -> None:
+    """The Jenkinsfile runs what GitHub's workflow runs, from the same facts: lint and test in the
+    stack's image, the test services its answers need as containers linked by alias, the image pushed
+    from main only to the registry the cloud's row names; on AWS by OIDC only, deploying main behind
+    an input step."""
+    stack, db, full = _facts(project, answers)
+    text = (project / "Jenkinsfile").read_text(encoding="utf-8")
+    ci = CI_SYSTEMS["jenkins"]
+    registry = {
+        key: value.format(owner=full["repository_owner"].lower(), slug=full["project_slug"])
+        if isinstance(value, str)
+        else value
+        for key, value in ci["registries"][full["cloud"]].items()
+    }
+    directory = CLOUDS[full["cloud"]]["terraform_dir"]
+    stages = re.findall(r"\bstage\('([^']+)'\)", text)
+    assert stages == ["Check", "Lint", "Test", "Image", "Build", "Smoke test", "Push"] + (
+        ["Terraform", "Validate", "Plan", "Deploy"] if directory else []
+    ), f"GitHub's jobs, plus plan and deploy exactly when there is Terraform: {stages}"
+    options = _groovy_block(text, "options")
+    for option in ("timeout(", "disableConcurrentBuilds()", "buildDiscarder("):
+        assert option in options, f"the pipeline's options have {option}"
+    label = f"label '{ci['agent_label']}'"
+    assert all(label in _stage(text, name) for name in ("Lint", "Test", "Image")), "every agent has the label"
+
+    generate = stack["commands"].get("generate")
+    steps = [stack["commands"]["install"], *([generate] if generate else [])]
+    lint = _stage(text, "Lint")
+    assert f"image '{stack['jenkins_ci']['image']}'" in lint
+    assert _sh(lint) == [*steps, stack["commands"]["lint"]], "lint: install, generate, then the facts' lint"
+    test = _stage(text, "Test")
+    assert f"docker.image('{stack['jenkins_ci']['image']}').inside(links)" in test
+    assert _sh(test) == [*steps, stack["commands"]["test"]], "test: install, generate, then the facts' test"
+    env = _environment(test)
+    for key, value in stack["jenkins_ci"]["environment"].items():
+        assert env.pop(key) == value and _environment(lint)[key] == value, f"both stages set {key}"
+    assert set(env) == ci_test_env(full), "the test stage sets what GitHub's test job sets"
+
+    services = dict(re.findall(r"services\.(\w+) = docker\.image\('([^']+)'\)\.run\(", test))
+    cache = CACHES[full["cache"]]
+    expected = {"db": db.get("image"), "cache": cache.get("image")}
+    assert services == {alias: image for alias, image in expected.items() if image}, (
+        "the services the answers need, at the facts' images"
+    )
+    assert '"--link ${container.id}:${alias}"' in test, "the test container reaches each service by its alias"
+    assert "container.stop()" in _groovy_block(test, "finally"), "the services stop whatever happens"
+    if services:
+        assert "State.Health.Status" in test and text.count("--health-cmd") == len(services), (
+            "the tests start once every service's health check passes"
+        )
+    if db["server"]:
+        url = urlsplit(env[CONTRACT["env"]["database_url"]])
+        assert url.scheme == db["url_scheme"]
+        assert (url.hostname, url.port) == ("db", db["port"]), "a service is reached by its alias"
+        run = re.search(r"services\.db = docker\.image\('[^']+'\)\.run\((.*?)\n\s*\)\n", test, re.DOTALL)
+        options = dict(re.findall(r"-e (\w+)=([^ ']+)", run.group(1)))
+        assert url.username == options[db["user_env"]]
+        assert url.password == options[db["password_env"]]
+        assert url.path == "/" + options[db["db_env"]]
+    if "image" in cache:
+        url = urlsplit(env[CONTRACT["env"]["cache_url"]])
+        assert (url.scheme, url.hostname, url.port) == (cache["url_scheme"], "cache", cache["port"])
+
+    image = _stage(text, "Image")
+    local = f"{full['project_slug']}:${{GIT_COMMIT}}"
+    assert _sh(_stage(image, "Build")) == [f'docker build --file Dockerfile --tag "{local}" .']
+    smoke = _stage(image, "Smoke test")
+    assert f'docker.image("{full["project_slug"]}:${{env.GIT_COMMIT}}").run(' in smoke, (
+        "the image just built runs"
+    )
+    passed = set(re.findall(r"-e (\w+)=", smoke))
+    assert passed == production_env(full) | set(db.get("smoke_env", {})), (
+        f"the smoke test passes what production needs, as GitHub's does: {passed}"
+    )
+    assert "State.Health.Status" in smoke and "app.stop()" in _groovy_block(smoke, "finally"), (
+        "it waits for the image's health check, then stops the container whatever happens"
+    )
+    push = _stage(image, "Push")
+    assert "branch 'main'" in _groovy_block(push, "when"), "only main pushes"
+    pushes = [command for command in _sh(push) if "docker push" in command]
+    assert pushes == [
+        f'docker tag "{local}" "{registry["image"]}:{tag}" && docker push "{registry["image"]}:{tag}"'
+        for tag in registry["tags"]
+    ], f"pushed to {registry['image']} only, tagged {registry['tags']}"
+    assert "docker login" in push.split("docker push")[0], "the push logs in first"
+
+    for word in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"):
+        assert word not in text, f"no long-lived AWS key: {word} is not in the Jenkinsfile"
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    listed = {plugin for plugin in ci["plugins"] if f"`{plugin}`" in readme}
+    assert listed == set(ci["plugins"]) - (set() if directory else {"oidc-provider"}), (
+        "the README lists the plugins"
+    )
+    credentials = set(re.findall(r"credentialsId: '([^']+)'", text))
+    if not directory:
+        assert credentials == {ci["registry_credential_id"]} and f"`{ci['registry_credential_id']}`" in readme
+        assert _waits_for(push) == {"REGISTRY"} and "`REGISTRY`" in readme
+        assert not {"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} & set(re.findall(r"\w+", text)), (
+            "no cloud, no AWS access"
+        )
+        return
+
+    assert credentials == {ci["oidc_credential_id"]}, "AWS is reached with the ID token only"
+    assert f"`{ci['oidc_credential_id']}`" in readme and f"audience `{ci['oidc_audience']}`" in readme, (
+        "the README creates the credential jenkins_oidc.tf trusts"
+    )
+    assert f"image '{ci['images']['terraform']}'" in _stage(text, "Terraform")
+    assert _sh(_stage(text, "Validate")) == [
+        "terraform fmt -check -recursive -diff",
+        "terraform init -backend=false",
+        "terraform validate",
+    ]
+    assert f"dir('{directory}')" in _stage(text, "Validate")
+    deploy = _stage(text, "Deploy")
+    roles = {"Push": "AWS_DEPLOY_ROLE_ARN", "Plan": "AWS_PLAN_ROLE_ARN", "Deploy": "AWS_DEPLOY_ROLE_ARN"}
+    for name, role in roles.items():
+        block = push if name == "Push" else _stage(text, name)
+        binding = _groovy_block(block, "withCredentials")
+        assert f'"AWS_ROLE_ARN=${{env.{role}}}"' in binding, f"{name} assumes {role}"
+        assert "file(credentialsId: " in block and "variable: 'AWS_WEB_IDENTITY_TOKEN_FILE'" in block, (
+            f"{name} binds the ID token where the AWS SDKs read it"
+        )
+        assert role in _waits_for(block), f"{name} waits for {role}"
+    when = _groovy_block(deploy, "when")
+    assert "branch 'main'" in when and "beforeInput true" in when, "only main is offered the deploy"
+    gate = _groovy_block(deploy, "input")
+    assert "message " in gate, "deploying waits for a person"
+    assert deploy.index("input {") < deploy.index("agent {"), "no agent is held while waiting"
+    assert _sh(deploy)[-1] == "terraform apply -auto-approve"
+    assert any(command.startswith("terraform plan ") for command in _sh(_stage(text, "Plan")))
+
+    # The environment variables the stages wait for are the ones the README tells the learner to
+    # set, the roles and registry from outputs the Terraform has.
+    waited = _waits_for(push) | _waits_for(_stage(text, "Plan")) | _waits_for(deploy)
+    assert waited == {"AWS_PLAN_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "ECR_REPOSITORY_URL", "TF_STATE_BUCKET"}
+    assert all(f"`{name}`" in readme for name in waited), "the README names every variable to set"
+    terraform = load_terraform(project / directory)
+    for name in waited - {"TF_STATE_BUCKET"}:
+        source = re.search(rf"`{name}`\s+from\s+`(\w+)`", readme)
+        assert source and source.group(1) in terraform["output"], (
+            f"the README sets {name} from an output Terraform has"
+        )
+    # What CI passes to Terraform are its variables, and every one it must be given.
+    passed = set(re.findall(r"TF_VAR_(\w+)=", text))
+    required = {name for name, variable in terraform["variable"].items() if "default" not in variable}
+    assert passed <= set(terraform["variable"]), (
+        f"TF_VAR_ of no variable: {passed - set(terraform['variable'])}"
+    )
+    assert required - passed <= {"oidc_issuer", "oidc_audience"}, f"CI leaves {required - passed} unset"
+
+
+def check_ci_roles(terraform: dict, ci: str) -> None:
+    """ci_roles.tf: the plan and deploy roles take the trust of the CI system's ci_assume, the deploy
+    role acts on the project's resources only (and, with S3 state, writes that state), and the
+    outputs give both ARNs to set in CI."""
+    roles = terraform["resource"]["aws_iam_role"]
     assert roles["ci_plan"]["assume_role_policy"].endswith('ci_assume["plan"].json}')
     assert roles["ci_deploy"]["assume_role_policy"].endswith('ci_assume["deploy"].json}')
     statements = terraform["data"]["aws_iam_policy_document"]["ci_deploy"]["statement"]
@@ -1502,7 +2058,65 @@ def check_ci_oidc(project: Path, answers: dict) -> None:
         "ecs:TagResource",
     }, "the deploy role acts on the project's resources, not the account's"
     assert all("*" not in action for s in statements for action in s["actions"])
+    if ci != "gitlab":
+        check_state_writes(terraform, statements)
     assert {o for o in terraform["output"]} >= {"ci_plan_role_arn", "ci_deploy_role_arn"}
+
+
+def check_state_writes(terraform: dict, statements: list[dict]) -> None:
+    """The deploy role writes the S3 backend's state and lock file, nothing else in S3."""
+    (backend,) = [block["backend"] for block in terraform["terraform"] if "backend" in block]
+    key = backend[0]["s3"]["key"]
+    state = {tuple(s["actions"]): s["resources"] for s in statements if s["sid"].startswith("State")}
+    assert state == {
+        ("s3:ListBucket",): ["arn:aws:s3:::${var.state_bucket}"],
+        ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"): [
+            f"arn:aws:s3:::${{var.state_bucket}}/{key.rsplit('/', 1)[0]}/*"
+        ],
+    }, "the deploy role writes the backend's state and lock file, nothing else in S3"
+
+
+def check_jenkins_oidc(project: Path, answers: dict) -> None:
+    """With ci=jenkins on AWS, Terraform makes the trust the pipeline needs: an OIDC provider for the
+    controller's issuer, and roles only this repository's branch builds (deploy: main's) assume."""
+    _stack, _db, full = _facts(project, answers)
+    directory = terraform_dir(project, full)
+    if full["ci"] != "jenkins" or directory is None:
+        if directory is not None:
+            assert not (directory / "jenkins_oidc.tf").exists()
+        return
+    terraform = load_terraform(directory)
+    resources, variables, local = terraform["resource"], terraform["variable"], terraform["locals"]
+    assert local["jenkins_issuer"] == "${var.jenkins_url}oidc", "the plugin's issuer for root credentials"
+    provider = resources["aws_iam_openid_connect_provider"]["jenkins"]
+    assert provider["url"] == "${local.jenkins_issuer}"
+    assert provider["client_id_list"] == ["${var.jenkins_oidc_audience}"]
+    assert variables["jenkins_oidc_audience"]["default"] == CI_SYSTEMS["jenkins"]["oidc_audience"]
+    assert variables["jenkins_job_path"]["default"] == f"job/{full['project_slug']}/", (
+        "the multibranch job the README has the learner create"
+    )
+    assert variables["jenkins_deploy_branch"]["default"] == "main"
+    assert "default" not in variables["jenkins_url"], "no placeholder issuer is trusted"
+    (assume,) = terraform["data"]["aws_iam_policy_document"]["ci_assume"]["statement"]
+    assert assume["actions"] == ["sts:AssumeRoleWithWebIdentity"]
+    assert assume["principals"] == [
+        {"type": "Federated", "identifiers": ["${aws_iam_openid_connect_provider.jenkins.arn}"]}
+    ]
+    assert local["jenkins_claims"] == '${trimprefix(local.jenkins_issuer, "https://")}'
+    conditions = {c["variable"]: c for c in assume["condition"]}
+    assert conditions.get("${local.jenkins_claims}:aud", {}).get("values") == ["${var.jenkins_oidc_audience}"]
+    subjects = terraform["data"]["aws_iam_policy_document"]["ci_assume"]["for_each"]
+    assert local["jenkins_job_url"] == "${var.jenkins_url}${var.jenkins_job_path}"
+    assert subjects == {
+        "plan": "${local.jenkins_job_url}job/*",
+        "deploy": "${local.jenkins_job_url}job/${var.jenkins_deploy_branch}/",
+    }, "the subject is the build's job URL: any branch job of this repository's job, main's to deploy"
+    assert conditions["${local.jenkins_claims}:sub"]["values"] == ["${each.value}"]
+    assert (
+        conditions["${local.jenkins_claims}:sub"]["test"]
+        == '${each.key == "plan" ? "StringLike" : "StringEquals"}'
+    ), "only the plan role's subject is a pattern"
+    check_ci_roles(terraform, full["ci"])
 
 
 # What each Dependabot ecosystem reads, stated here independently of the template.
@@ -1521,7 +2135,7 @@ def check_dependabot(project: Path, answers: dict) -> None:
     there is some), each in the directory that holds what it reads."""
     stack, _db, full = _facts(project, answers)
     _only_this_ci(project, full)
-    if full["ci"] == "gitlab":
+    if CI_SYSTEMS[full["ci"]]["updater"] == "Renovate":
         check_renovate(project, answers)
         return
     updates = load_yaml(project / ".github/dependabot.yml")["updates"]
@@ -1552,6 +2166,7 @@ RENOVATE_READS = {
     "dockerfile": ["Dockerfile"],
     "docker-compose": ["compose.yaml"],
     "gitlabci": [".gitlab-ci.yml"],
+    "custom.regex": ["Jenkinsfile"],
     "terraform": ["infra/terraform/versions.tf"],
 }
 
@@ -1564,9 +2179,12 @@ def check_renovate(project: Path, answers: dict) -> None:
     config = json.loads((project / "renovate.json").read_text(encoding="utf-8"))
     managers = config["enabledManagers"]
     has_terraform = terraform_dir(project, full) is not None
-    assert set(managers) == {stack["renovate_manager"], "dockerfile", "docker-compose", "gitlabci"} | (
+    ci = {"gitlab": "gitlabci", "jenkins": "custom.regex"}[full["ci"]]
+    assert set(managers) == {stack["renovate_manager"], "dockerfile", "docker-compose", ci} | (
         {"terraform"} if has_terraform else set()
     )
+    if full["ci"] == "jenkins":
+        check_renovate_finds_the_jenkins_images(project, full, config)
     assert {stack["paths"]["manifest"], stack["paths"]["lockfile"]} <= set(
         RENOVATE_READS[stack["renovate_manager"]]
     )
@@ -1578,6 +2196,29 @@ def check_renovate(project: Path, answers: dict) -> None:
     assert all(rule["matchUpdateTypes"] == ["minor", "patch"] for rule in groups.values())
     days = re.fullmatch(r"(\d+) days", config["minimumReleaseAge"])
     assert days and int(days.group(1)) >= 3, "a release waits a few days"
+
+
+def check_renovate_finds_the_jenkins_images(project: Path, full: dict, config: dict) -> None:
+    """Renovate's regex manager matches every image the Jenkinsfile runs, at its pinned tag."""
+    text = (project / "Jenkinsfile").read_text(encoding="utf-8")
+    stack = facts_for(full["language"], full["project_slug"], full["api_style"])
+    images = {stack["jenkins_ci"]["image"]} | {
+        image
+        for image in (DATABASES[full["database"]].get("image"), CACHES[full["cache"]].get("image"))
+        if image
+    }
+    if CLOUDS[full["cloud"]]["terraform_dir"]:
+        images |= set(CI_SYSTEMS["jenkins"]["images"].values())
+    (manager,) = config["customManagers"]
+    assert manager["datasourceTemplate"] == "docker"
+    assert any(re.search(pattern.strip("/"), "Jenkinsfile") for pattern in manager["managerFilePatterns"])
+    found = {
+        f"{match['depName']}:{match['currentValue']}"
+        for pattern in manager["matchStrings"]
+        for match in re.finditer(pattern.replace("(?<", "(?P<"), text)
+    }
+    assert all(image in text for image in images), "the Jenkinsfile runs the facts' images"
+    assert images <= found, f"Renovate misses {sorted(images - found)}"
 
 
 def check_makefile(project: Path, answers: dict) -> None:
@@ -1629,7 +2270,9 @@ def check_docs(project: Path, answers: dict) -> None:
 # Words only a cloud deployment brings. With cloud=none they are nowhere but in the service's own
 # source, which is the same whatever the cloud (tests/test_render.py).
 CLOUD_WORDS = re.compile(
-    r"\b(terraform|aws|ecs|fargate|ecr|rds|documentdb|elasticache|secrets manager|cloudwatch|azurerm|cosmos db|container apps)\b",
+    r"\b(terraform|aws|ecs|fargate|ecr|rds|documentdb|elasticache|secrets manager|cloudwatch"
+    r"|google cloud|gcloud|cloud run|cloud sql|artifact registry|secret manager|memorystore"
+    r"|azurerm|cosmos db|container apps)\b",
     re.IGNORECASE,
 )
 
@@ -1650,9 +2293,11 @@ def check_deploy_docs(project: Path, stack: dict, db: dict, full: dict, readme: 
     ports published, what production needs passed in, SQLite's data on a volume."""
     directory = CLOUDS[full["cloud"]]["terraform_dir"]
     if directory:
-        provider = CLOUDS[full["cloud"]]["provider"]
-        assert f"\n## Deploy to {provider}\n" in readme and f"\ncd {directory}\n" in readme
-        if full["cloud"] == "azure":
+        heading = f"Deploy to {CLOUDS[full['cloud']]['provider_label']}"
+        assert f"\n## {heading}\n" in readme and f"\ncd {directory}\n" in readme
+        if full["cloud"] == "gcp":
+            check_gcp_deploy_docs(project, full, readme, heading)
+        elif full["cloud"] == "azure":
             check_azure_deploy_docs(project, full, readme)
         workflow = project / ".github/workflows/ci.yml"
         if workflow.exists():
@@ -1726,6 +2371,36 @@ def check_azure_deploy_docs(project: Path, full: dict, readme: str) -> None:
             assert found is None, f"{path.relative_to(project)} speaks of {found.group(0)!r} on Azure"
 
 
+def check_gcp_deploy_docs(project: Path, full: dict, readme: str, heading: str) -> None:
+    """The README's first deploy creates resources the Terraform has, pushes the image Cloud Run
+    runs to the registry Terraform outputs, and reads outputs that exist."""
+    tf = load_terraform(project / CLOUDS["gcp"]["terraform_dir"])
+    commands = deploy_commands(readme, heading)
+    targets = [word.split("=", 1)[1] for words in commands for word in words if word.startswith("-target=")]
+    assert "google_artifact_registry_repository.app" in targets, "the registry first"
+    for target in targets:
+        kind, name = target.split(".")
+        assert name in tf["resource"].get(kind, {}), f"the README applies {target}, which the Terraform lacks"
+    section = readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    for output in re.findall(r"terraform output -raw (\w+)", section):
+        assert output in tf["output"], f"the README reads output {output}, which the Terraform lacks"
+    assert "REPO=$(terraform output -raw artifact_registry_url)" in section
+    pushed = [
+        image
+        for words in commands
+        for docker, push, image in zip(words, words[1:], words[2:], strict=False)
+        if (docker, push) == ("docker", "push")
+    ]
+    assert pushed == [f"$REPO/{full['project_slug']}:v1"], "the README pushes one image"
+    assert tf["locals"]["image"] == f"${{local.registry}}/{full['project_slug']}:${{var.image_tag}}", (
+        "the image the README pushes is the one Cloud Run runs"
+    )
+    applies = [words for words in commands if words[:2] == ["terraform", "apply"] and "-var" in words]
+    assert applies and all(words[words.index("-var") + 1] == "image_tag=v1" for words in applies), (
+        "the service is applied with the tag the README pushed"
+    )
+
+
 KUBERNETES = "deploy/kubernetes"
 
 
@@ -1766,6 +2441,13 @@ def pushed_images(project: Path, full: dict) -> set[str]:
             owner=full["repository_owner"].lower(), slug=full["project_slug"]
         )
         return {f"{published}:latest"}
+    if full["ci"] == "jenkins":
+        # The registry the cloud's row names; the README has the learner point it at the published name.
+        registry = CI_SYSTEMS["jenkins"]["registries"][full["cloud"]]
+        published = registry["published_image"].format(
+            owner=full["repository_owner"].lower(), slug=full["project_slug"]
+        )
+        return {f"{published}:{tag.replace('$GIT_COMMIT', '<commit>')}" for tag in registry["tags"]}
     steps = load_yaml(project / ".github/workflows/ci.yml")["jobs"]["image"]["steps"]
     (push,) = [step for step in steps if step.get("with", {}).get("push") is True]
     return set(push["with"]["tags"].split())
@@ -1913,6 +2595,110 @@ def check_kubernetes(project: Path, answers: dict) -> None:
     )
 
 
+def _option_value(command: list[str], option: str) -> str:
+    (value,) = [arg.split("=", 1)[1] for arg in command if arg.startswith(option + "=")]
+    return value
+
+
+def check_log_stack(project: Path, answers: dict) -> None:
+    """log_stack=loki: compose runs Loki on the generated config and Alloy on its own; Alloy reads
+    this project's containers through the read-only Docker socket, parses the contract's JSON
+    fields and writes to the Loki compose runs; Grafana's datasource points there, and every label
+    the dashboard's queries select on is one the pipeline produces (the request id never a label)."""
+    _stack, _db, full = _facts(project, answers)
+    compose = load_yaml(project / "compose.yaml")
+    services = compose["services"]
+    facts = stacks.LOG_STACKS[full["log_stack"]]
+    if "port" not in facts:
+        assert not {"loki", "alloy"} & set(services), "no log stack without the toggle"
+        assert not any((project / path).exists() for path in logs.FILES), "no log stack files without it"
+        return
+    assert full["grafana"], "Loki's logs are read in Grafana"
+    loki, collector, grafana = services["loki"], services["alloy"], services["grafana"]
+
+    # Loki reads the mounted config, listens on the published port and keeps its data on the volume.
+    config_path = _option_value(loki["command"], "-config.file")
+    assert f"./{logs.LOKI_CONFIG}:{config_path}:ro" in loki["volumes"], "Loki reads the generated config"
+    config = load_yaml(project / logs.LOKI_CONFIG)
+    port = config["server"]["http_listen_port"]
+    assert port == facts["port"] and loki["ports"] == [f"127.0.0.1:{port}:{port}"], (
+        "Loki listens on the port compose publishes (loopback only)"
+    )
+    assert loki["healthcheck"]["test"][-1] == f"-health.url=http://127.0.0.1:{port}/ready"
+    prefix = config["common"]["path_prefix"]
+    assert f"loki-data:{prefix}" in loki["volumes"], "Loki's data directory is the volume"
+    storage = config["common"]["storage"]["filesystem"]
+    assert all(posixpath.commonpath([prefix, path]) == prefix for path in storage.values()), (
+        "chunks and rules are kept on the volume"
+    )
+    (schema,) = config["schema_config"]["configs"]
+    assert (schema["store"], schema["schema"]) == ("tsdb", "v13"), "structured metadata needs TSDB and v13"
+    assert config["limits_config"]["allow_structured_metadata"] is True
+
+    # Grafana reads that Loki, and starts after it.
+    (datasource,) = load_yaml(project / logs.DATASOURCE)["datasources"]
+    assert datasource["type"] == "loki" and datasource["url"] == f"http://loki:{port}", (
+        "Grafana's Loki datasource is the compose service on its port"
+    )
+    assert grafana["depends_on"].get("loki", {}).get("condition") == "service_healthy", (
+        "Grafana starts after Loki"
+    )
+
+    # Alloy runs the generated config, reads this project's containers, writes to that Loki.
+    alloy_path = collector["command"][-1]
+    assert f"./{logs.ALLOY_CONFIG}:{alloy_path}:ro" in collector["volumes"], "Alloy runs the generated config"
+    pipeline = logs.pipeline(project)
+    socket = facts["docker_socket"]
+    assert f"{socket}:{socket}:ro" in collector["volumes"], "the Docker socket is mounted read-only"
+    assert pipeline.source.attributes["host"] == pipeline.discovery.attributes["host"] == f"unix://{socket}"
+    (project_filter,) = pipeline.discovery.children("filter")
+    assert project_filter.attributes == {
+        "name": "label",
+        "values": [f"com.docker.compose.project={compose['name']}"],
+    }, "Alloy reads the containers of this compose project only"
+    assert pipeline.write_url == f"http://loki:{port}/loki/api/v1/push", "Alloy pushes to compose's Loki"
+
+    # The labels: the compose service, and the contract fields with few values.
+    fields = CONTRACT["log"]
+    assert pipeline.relabelled == {facts["service_label"]: logs.COMPOSE_SERVICE_META}
+    parsed = set(pipeline.json_fields)
+    assert parsed <= set(fields["fields"]) | set(fields["request_fields"]), "Alloy parses contract fields"
+    taken = {pipeline.timestamp_field, *pipeline.line_labels, *pipeline.structured_metadata}
+    assert taken <= parsed, f"Alloy uses fields it does not parse: {taken - parsed}"
+    assert not set(pipeline.line_labels) & set(fields["request_fields"]), (
+        "per-request values (request id, route, status, duration) are never index labels"
+    )
+    assert set(pipeline.structured_metadata) >= {fields["request_fields"][0]}, "the request id is kept"
+
+    # The dashboard's queries select what the pipeline produces, from the provisioned datasource.
+    queries = logs.dashboard_queries(project)
+    assert queries
+    known = pipeline.labels | set(pipeline.structured_metadata)
+    for panel, target in queries:
+        assert panel["datasource"]["uid"] == target["datasource"]["uid"] == datasource["uid"], (
+            f"panel {panel['title']!r} queries the provisioned Loki datasource"
+        )
+        expr = target["expr"]
+        matchers = logs.stream_matchers(expr)
+        assert matchers and {label for label, _, _ in matchers} <= pipeline.labels, (
+            f"{expr!r} selects on labels the pipeline does not produce ({pipeline.labels})"
+        )
+        assert (facts["service_label"], "=", facts["app_service"]) in matchers, f"{expr!r} selects the app"
+        assert logs.grouping_labels(expr) <= pipeline.labels, f"{expr!r} groups by an unknown label"
+        filters = logs.pipe_filters(expr)
+        allowed = known | (
+            set(fields["fields"]) | set(fields["request_fields"]) if logs.parses_json(expr) else set()
+        )
+        assert filters <= allowed, f"{expr!r} filters on {filters - allowed}, which the line does not carry"
+        assert logs.variables_used(expr) <= {logs.dashboard_variable(project)}, (
+            f"{expr!r} uses an undefined variable"
+        )
+    assert facts["app_service"] in services, "the service label's value is the app's compose service"
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    dashboard_title = json.loads((project / logs.DASHBOARD).read_text(encoding="utf-8"))["title"]
+    assert dashboard_title in readme, "the README says which dashboard shows the logs"
+
+
 CHECKS = {
     "dockerfile": check_dockerfile,
     "compose": check_compose,
@@ -1922,10 +2708,13 @@ CHECKS = {
     "terraform": check_terraform,
     "ci": check_ci,
     "ci oidc": check_ci_oidc,
+    "gcp federation": check_gcp_federation,
+    "jenkins oidc": check_jenkins_oidc,
     "dependabot": check_dependabot,
     "makefile": check_makefile,
     "docs": check_docs,
     "kubernetes": check_kubernetes,
+    "log stack": check_log_stack,
 }
 
 
@@ -1954,6 +2743,15 @@ _AZURE = {"cloud": "azure", "database": "postgresql", "cache": "redis"}
 _AZURE_TF = "infra/terraform"
 _AZURE_APP = f"{_AZURE_TF}/container_app.tf"
 _GITLAB_AZURE = {"ci": "gitlab", "cloud": "azure", "database": "postgresql"}
+_GCP = {"cloud": "gcp"}
+_GCP_FULL = {"cloud": "gcp", "database": "postgresql", "cache": "redis"}
+_GCP_GITLAB = {"cloud": "gcp", "ci": "gitlab", "database": "postgresql"}
+_GCP_RUN = "infra/terraform/run.tf"
+_GCP_OIDC = "infra/terraform/ci_oidc.tf"
+_WIF_POOL = 'resource "google_iam_workload_identity_pool" "ci" {\n  workload_identity_pool_id = "x"\n}\n'
+_JENKINS = {"ci": "jenkins", "database": "postgresql", "cache": "redis", "api_style": "grpc"}
+_JENKINS_NO_CLOUD = {"ci": "jenkins", "cloud": "none"}
+_JENKINS_TF = "infra/terraform/jenkins_oidc.tf"
 
 MUTATIONS = {
     "dependabot terraform directory": (
@@ -2471,19 +3269,12 @@ MUTATIONS = {
         "    - uv run --frozen pytest",
         "    - uv run pytest -x",
     ),
-    "gitlab push from every branch": (
-        "ci",
-        _GITLAB,
-        _GITLAB_CI,
-        'if [ "$CI_COMMIT_BRANCH" = "$CI_DEFAULT_BRANCH" ]; then',
-        "if true; then",
-    ),
     "gitlab push elsewhere": (
         "ci",
         _GITLAB,
         _GITLAB_CI,
-        'buildah push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"\n',
-        'buildah push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" docker://docker.io/me/app:x\n',
+        'buildah push "$CI_REGISTRY_IMAGE/candidates:$CI_COMMIT_SHA"\n',
+        'buildah push "$CI_REGISTRY_IMAGE/candidates:$CI_COMMIT_SHA" docker://docker.io/me/app:x\n',
     ),
     "gitlab deploy without the gate": ("ci", _GITLAB, _GITLAB_CI, "      when: manual\n", ""),
     "gitlab deploy from any branch": (
@@ -2618,6 +3409,34 @@ MUTATIONS = {
         "infra/terraform/ecs.tf",
         '      { name = "CACHE_URL", valueFrom = aws_secretsmanager_secret.cache_url.arn },\n',
         "",
+    ),
+    "gitlab smoke test of another image": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        '  services:\n    - name: "$CI_REGISTRY_IMAGE/candidates:$CI_COMMIT_SHA"',
+        '  services:\n    - name: "$CI_REGISTRY_IMAGE:latest"',
+    ),
+    "gitlab smoke test on another port": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "http://app:8000/healthz",
+        "http://app:8080/healthz",
+    ),
+    "gitlab publish from every branch": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "  needs: [smoke]\n  timeout: 10 minutes\n  rules:\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n",
+        "  needs: [smoke]\n  timeout: 10 minutes\n",
+    ),
+    "gitlab publish before the smoke test": (
+        "ci",
+        _GITLAB,
+        _GITLAB_CI,
+        "  needs: [smoke]\n",
+        "  needs: [build]\n",
     ),
     "github plan with a key": (
         "ci",
@@ -2754,6 +3573,13 @@ MUTATIONS = {
         '--image "backend-roadmap-service:$CI_COMMIT_SHA"',
         '--image "app:$CI_COMMIT_SHA"',
     ),
+    "gitlab azure release before publish": (
+        "ci",
+        _GITLAB_AZURE,
+        _GITLAB_CI,
+        "  extends: .azure_identity\n  needs: [publish]\n",
+        "  extends: .azure_identity\n  needs: [build]\n",
+    ),
     "gitlab azure client secret": (
         "ci",
         _GITLAB_AZURE,
@@ -2812,8 +3638,410 @@ MUTATIONS = {
     ),
     "renovate without terraform": ("dependabot", _GITLAB, "renovate.json", ', "terraform"]', "]"),
     "renovate young releases": ("dependabot", _GITLAB, "renovate.json", '"3 days"', '"0 days"'),
+    # cloud=gcp: Cloud Run, Secret Manager, Cloud SQL, Memorystore, the CI's federation.
+    "gcp image from elsewhere": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        "image = local.image",
+        'image = "ghcr.io/x/y:latest"',
+    ),
+    "gcp container port": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        "container_port = local.app_port",
+        "container_port = 8081",
+    ),
+    "gcp startup probe on the health path": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        "path = local.readiness_path",
+        "path = local.health_path",
+    ),
+    "gcp readiness path": (
+        "terraform",
+        _GCP,
+        "infra/terraform/main.tf",
+        'readiness_path = "/readyz"',
+        'readiness_path = "/ready"',
+    ),
+    "gcp secret as plain env": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        '        name  = "LOG_LEVEL"',
+        '        name  = "JWT_SECRET"\n        value = "x"\n      }\n      env {\n        name  = "LOG_LEVEL"',
+    ),
+    "gcp secret env renamed": ("terraform", _GCP_FULL, _GCP_RUN, 'name = "CACHE_URL"', 'name = "REDIS_URL"'),
+    "gcp secret from the latest version": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        "version = google_secret_manager_secret_version.jwt_secret.version",
+        'version = "latest"',
+    ),
+    "gcp secrets readable by anyone": (
+        "terraform",
+        _GCP,
+        "infra/terraform/secrets.tf",
+        'member    = "serviceAccount:${google_service_account.app.email}"',
+        'member    = "allAuthenticatedUsers"',
+    ),
+    "gcp database version": (
+        "terraform",
+        _GCP_FULL,
+        "infra/terraform/database.tf",
+        'database_version    = "POSTGRES_17"',
+        'database_version    = "POSTGRES_16"',
+    ),
+    "gcp database public": (
+        "terraform",
+        _GCP_FULL,
+        "infra/terraform/database.tf",
+        "ipv4_enabled    = false",
+        "ipv4_enabled    = true",
+    ),
+    "gcp redis without auth": (
+        "terraform",
+        _GCP_FULL,
+        "infra/terraform/cache.tf",
+        "auth_enabled       = true",
+        "auth_enabled       = false",
+    ),
+    "gcp sqlite on more instances": (
+        "terraform",
+        _GCP,
+        _GCP_RUN,
+        "max_instance_count = 1",
+        "max_instance_count = 3",
+    ),
+    "gcp brought database url written by terraform": (
+        "terraform",
+        {**_GCP, "database": "mongodb"},
+        "infra/terraform/secrets.tf",
+        "# No version here",
+        'resource "google_secret_manager_secret_version" "database_url" {\n'
+        '  secret      = google_secret_manager_secret.app["database_url"].id\n'
+        '  secret_data = "mongodb://localhost/x"\n}\n# No version here',
+    ),
+    "gcp state left local": (
+        "terraform",
+        _GCP,
+        "infra/terraform/versions.tf",
+        '  backend "gcs" {\n    prefix = "backend-roadmap-service"\n  }\n',
+        "",
+    ),
+    "gcp state under another prefix": (
+        "terraform",
+        _GCP,
+        "infra/terraform/versions.tf",
+        'prefix = "backend-roadmap-service"',
+        'prefix = "state"',
+    ),
+    "gcp service url output": (
+        "terraform",
+        _GCP,
+        "infra/terraform/outputs.tf",
+        "value       = google_cloud_run_v2_service.app.uri",
+        'value       = "http://${google_cloud_run_v2_service.app.name}"',
+    ),
+    "gcp federation any repository": (
+        "gcp federation",
+        _GCP,
+        _GCP_OIDC,
+        "attribute_condition = \"assertion.repository == '${var.github_repository}'\"",
+        "attribute_condition = \"assertion.repository != ''\"",
+    ),
+    "gcp federation deploy from any branch": (
+        "gcp federation",
+        _GCP,
+        _GCP_OIDC,
+        'member             = "principal://iam.googleapis.com/${local.ci_pool}/subject/${local.deploy_subject}"',
+        'member             = "principalSet://iam.googleapis.com/${local.ci_pool}/attribute.repository/${var.github_repository}"',
+    ),
+    "gcp federation editor": (
+        "gcp federation",
+        _GCP,
+        _GCP_OIDC,
+        'role    = "roles/viewer"',
+        'role    = "roles/editor"',
+    ),
+    "gcp federation gitlab audience": (
+        "gcp federation",
+        _GCP_GITLAB,
+        _GCP_OIDC,
+        "allowed_audiences = [var.gitlab_oidc_audience]",
+        'allowed_audiences = ["https://gitlab.com"]',
+    ),
+    "gcp federation left on aws": ("gcp federation", {}, "infra/terraform/ci_oidc.tf", None, _WIF_POOL),
+    "gcp docs push another image": (
+        "docs",
+        _GCP,
+        "README.md",
+        'docker push "$REPO/backend-roadmap-service:v1"',
+        'docker push "$REPO/app:v1"',
+    ),
+    "gcp docs target a resource terraform lacks": (
+        "docs",
+        _GCP,
+        "README.md",
+        "-target=google_artifact_registry_repository.app",
+        "-target=google_artifact_registry_repository.images",
+    ),
+    "gcp github deploys as the plan account": (
+        "ci",
+        _GCP,
+        ".github/workflows/ci.yml",
+        "service_account: ${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}",
+        "service_account: ${{ vars.GCP_PLAN_SERVICE_ACCOUNT }}",
+    ),
+    "gcp github copies another image name": (
+        "ci",
+        _GCP,
+        ".github/workflows/ci.yml",
+        'docker push "$ARTIFACT_REGISTRY_URL/backend-roadmap-service:$GITHUB_SHA"',
+        'docker push "$ARTIFACT_REGISTRY_URL/app:$GITHUB_SHA"',
+    ),
+    "gcp github state bucket not granted": (
+        "gcp federation",
+        _GCP,
+        _GCP_OIDC,
+        '"roles/storage.objectUser"   = google_service_account.ci_deploy.email',
+        '"roles/storage.objectUser"   = google_service_account.ci_plan.email',
+    ),
+    "gcp gitlab deploys as the plan account": (
+        "ci",
+        _GCP_GITLAB,
+        _GITLAB_CI,
+        "  variables:\n    GCP_SERVICE_ACCOUNT: $GCP_DEPLOY_SERVICE_ACCOUNT\n  script:\n    - terraform apply",
+        "  variables:\n    GCP_SERVICE_ACCOUNT: $GCP_PLAN_SERVICE_ACCOUNT\n  script:\n    - terraform apply",
+    ),
+    "gcp gitlab releases another tag": (
+        "ci",
+        _GCP_GITLAB,
+        _GITLAB_CI,
+        '/backend-roadmap-service:$CI_COMMIT_SHA"',
+        '/backend-roadmap-service:latest"',
+    ),
+    "gcp gitlab readme variable from a missing output": (
+        "ci",
+        _GCP_GITLAB,
+        "README.md",
+        "from `workload_identity_provider`",
+        "from `provider_name`",
+    ),
+    "jenkins stage renamed": ("ci", _JENKINS, "Jenkinsfile", "stage('Lint')", "stage('Style')"),
+    "jenkins db alias": ("ci", _JENKINS, "Jenkinsfile", "services.db = ", "services.postgres = "),
+    "jenkins db image": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "docker.image('postgres:17.2-alpine')",
+        "docker.image('postgres:16-alpine')",
+    ),
+    "jenkins db password": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "POSTGRES_PASSWORD=ci-only-db-password",
+        "POSTGRES_PASSWORD=other",
+    ),
+    "jenkins service health": ("ci", _JENKINS, "Jenkinsfile", "'--health-cmd \\'redis-cli ping\\' ", "'"),
+    "jenkins test env name": ("ci", _JENKINS, "Jenkinsfile", "LOG_LEVEL = 'warning'", "LOGLEVEL = 'warning'"),
+    "jenkins test command": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "sh 'uv run --frozen pytest'",
+        "sh 'uv run pytest -x'",
+    ),
+    "jenkins no generate step": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "sh 'uv run --frozen python -m grpc_tools",
+        "sh 'echo skipped # ",
+    ),
+    "jenkins smoke test without the jwt secret": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "'-e JWT_SECRET=ci-only-smoke-test-jwt-secret-0123456789'",
+        "''",
+    ),
+    "jenkins push from every branch": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "                        branch 'main'\n                        expression { env.AWS_DEPLOY_ROLE_ARN",
+        "                        expression { env.AWS_DEPLOY_ROLE_ARN",
+    ),
+    "jenkins push elsewhere": (
+        "ci",
+        _JENKINS_NO_CLOUD,
+        "Jenkinsfile",
+        'docker push "$REGISTRY/backend-roadmap-service:latest"',
+        'docker push "docker.io/me/app:latest"',
+    ),
+    "jenkins deploy without the gate": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "            input {\n",
+        "            parameters {\n",
+    ),
+    "jenkins deploy from any branch": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "                beforeInput true\n                branch 'main'\n",
+        "                beforeInput true\n",
+    ),
+    "jenkins long-lived key": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "                TF_IN_AUTOMATION = 'true'\n",
+        "                TF_IN_AUTOMATION = 'true'\n                AWS_SECRET_ACCESS_KEY = credentials('aws-key')\n",
+    ),
+    "jenkins oidc credential": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        "credentialsId: 'aws-oidc-token'",
+        "credentialsId: 'aws-keys'",
+    ),
+    "jenkins plan with the deploy role": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        '"AWS_ROLE_ARN=${env.AWS_PLAN_ROLE_ARN}"',
+        '"AWS_ROLE_ARN=${env.AWS_DEPLOY_ROLE_ARN}"',
+    ),
+    "jenkins terraform variable CI does not pass": (
+        "ci",
+        _JENKINS,
+        "Jenkinsfile",
+        '"TF_VAR_jenkins_url=${env.JENKINS_URL}"',
+        '"TF_VAR_jenkins_root=${env.JENKINS_URL}"',
+    ),
+    "jenkins readme variable from a missing output": (
+        "ci",
+        _JENKINS,
+        "README.md",
+        "from `ci_deploy_role_arn`",
+        "from `deploy_role_arn`",
+    ),
+    "jenkins readme without the registry login": (
+        "ci",
+        _JENKINS_NO_CLOUD,
+        "README.md",
+        "`registry-credentials`",
+        "`registry`",
+    ),
+    "jenkins terraform stage left without a cloud": (
+        "ci",
+        _JENKINS_NO_CLOUD,
+        "Jenkinsfile",
+        "        stage('Image') {",
+        "        stage('Terraform') {\n            steps {\n                sh 'terraform validate'\n            }\n        }\n        stage('Image') {",
+    ),
+    "jenkins gitlab pipeline left": ("ci", _JENKINS, ".gitlab-ci.yml", None, "build:\n  script: [make]\n"),
+    "jenkins oidc any branch deploys": (
+        "jenkins oidc",
+        _JENKINS,
+        _JENKINS_TF,
+        "job/${var.jenkins_deploy_branch}/",
+        "job/*",
+    ),
+    "jenkins oidc audience": (
+        "jenkins oidc",
+        _JENKINS,
+        _JENKINS_TF,
+        'variable = "${local.jenkins_claims}:aud"',
+        'variable = "${local.jenkins_claims}:azp"',
+    ),
+    "jenkins oidc state bucket": (
+        "jenkins oidc",
+        _JENKINS,
+        _CI_ROLES_TF,
+        "${var.state_bucket}/backend-roadmap-service/*",
+        "${var.state_bucket}/*",
+    ),
+    "jenkins oidc deploy role on any resource": (
+        "jenkins oidc",
+        _JENKINS,
+        _CI_ROLES_TF,
+        "resources = [aws_ecs_service.app.id]",
+        'resources = ["*"]',
+    ),
+    "renovate misses a jenkins image": (
+        "dependabot",
+        _JENKINS,
+        "renovate.json",
+        "(?<currentValue>[0-9]",
+        "(?<currentValue>v[0-9]",
+    ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
+    **{
+        f"log stack {name}": ("log stack", {"log_stack": "loki"}, relative, old, new)
+        for name, (relative, old, new) in {
+            "loki listen port": (logs.LOKI_CONFIG, "http_listen_port: 3100", "http_listen_port: 3101"),
+            "loki config mount": (
+                "compose.yaml",
+                "loki.yaml:/etc/loki/loki.yaml:ro",
+                "loki.yaml:/etc/loki/config.yaml:ro",
+            ),
+            "loki data off the volume": (
+                logs.LOKI_CONFIG,
+                "chunks_directory: /loki/chunks",
+                "chunks_directory: /tmp/chunks",
+            ),
+            "loki schema without structured metadata": (logs.LOKI_CONFIG, "schema: v13", "schema: v12"),
+            "datasource url": (logs.DATASOURCE, "url: http://loki:3100", "url: http://localhost:3100"),
+            "alloy pushes elsewhere": (
+                logs.ALLOY_CONFIG,
+                "http://loki:3100/loki/api/v1/push",
+                "http://loki:3100/api/prom/push",
+            ),
+            "alloy skips the json stage": (
+                logs.ALLOY_CONFIG,
+                "[loki.process.json.receiver]",
+                "[loki.write.loki.receiver]",
+            ),
+            "alloy reads another project": (
+                logs.ALLOY_CONFIG,
+                "compose.project=backend-roadmap-service",
+                "compose.project=other",
+            ),
+            "request id as a label": (
+                logs.ALLOY_CONFIG,
+                "stage.labels {\n    values = {\n",
+                'stage.labels {\n    values = {\n      request_id = "",\n',
+            ),
+            "docker socket writable": (
+                "compose.yaml",
+                "/var/run/docker.sock:/var/run/docker.sock:ro",
+                "/var/run/docker.sock:/var/run/docker.sock",
+            ),
+            "dashboard groups by an unknown label": (logs.DASHBOARD, "sum by (level)", "sum by (severity)"),
+            "dashboard selects another service": (
+                logs.DASHBOARD,
+                '{service=\\"app\\", level',
+                '{service=\\"api\\", level',
+            ),
+            "dashboard datasource": (logs.DASHBOARD, '"uid": "loki"', '"uid": "logs"'),
+            "dashboard filters on a missing field": (logs.DASHBOARD, "| json | status", "| status"),
+            "grafana without loki": (
+                "compose.yaml",
+                "      loki:\n        condition: service_healthy\n    restart",
+                "    restart",
+            ),
+        }.items()
+    },
 }
 
 

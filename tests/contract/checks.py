@@ -46,6 +46,18 @@ def assert_rfc3339(value, what: str) -> datetime:
     return parsed
 
 
+def assert_common_log_fields(records: list[dict]) -> None:
+    """Every log line carries the contract's fields on every line (docs/contract.md, "Logs"):
+    `ts` in RFC 3339, a `level` of the contract's, a string `msg`."""
+    assert records, "no JSON log lines at all"
+    fields, levels = CONTRACT["log"]["fields"], CONTRACT["log"]["levels"]
+    for record in records:
+        assert set(record) >= set(fields), f"log line lacks {set(fields) - set(record)}: {record}"
+        assert_rfc3339(record["ts"], f"ts of {record}")
+        assert record["level"] in levels, f"level {record['level']!r} is none of {levels}: {record}"
+        assert isinstance(record["msg"], str) and record["msg"], f"msg must be a non-empty string: {record}"
+
+
 def assert_problem(response: httpx.Response, status: int) -> dict:
     """`response` is an RFC 9457 problem document with `status`, shaped as the contract says."""
     assert response.status_code == status, f"expected {status}: {describe(response)}"

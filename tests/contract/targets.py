@@ -170,6 +170,8 @@ class Refusal:
     still_running: bool
     exit_code: int | None
     output: str
+    # Its JSON log lines.
+    records: list[dict]
 
     def assert_refused(self, what: str) -> None:
         """`what` (the configuration, for the message) was refused before any port was opened."""
@@ -378,7 +380,7 @@ class Target:
             time.sleep(0.02)
         still_running = instance.alive()
         code = instance.stop(timeout=5)
-        return Refusal(listened, still_running, code, instance.output_tail())
+        return Refusal(listened, still_running, code, instance.output_tail(), instance.log_records())
 
     def main(self) -> RunningService:
         """The long-running instance most contract tests talk to (restarted if a test killed it)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.contract.checks import Api
+from tests.contract.checks import Api, assert_common_log_fields
 from tests.contract.targets import only_for, speaks_graphql, speaks_grpc, speaks_soap, uses_jwt, wait_until
 from tests.helpers.facts import CONTRACT, naming, stacks
 from tests.helpers.service import port_is_open
@@ -189,6 +189,12 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(target):
     assert elapsed <= GRACE
     assert served_before > 0, f"the load generator got no answer before SIGTERM: {refused[:5]}"
     assert all(status < 500 for status in statuses), f"5xx answers during shutdown: {sorted(set(statuses))}"
+    # Startup and shutdown are logged under the request lines' field names, so one collector
+    # config and one set of queries read them all.
+    records = instance.log_records()
+    assert_common_log_fields(records)
+    request_id = CONTRACT["log"]["request_fields"][0]
+    assert any(request_id not in record for record in records), "startup and shutdown are logged too"
 
 
 @only_for(uses_jwt)
@@ -202,6 +208,11 @@ def test_production_refuses_a_weak_jwt_secret_before_listening(target, secret):
     env = target.service_env("production-weak", **{ENV["app_env"]: "production", ENV["jwt_secret"]: secret})
     refusal = target.start_expecting_refusal("production-weak", env)
     refusal.assert_refused(f"APP_ENV=production with JWT_SECRET={secret!r}")
+    # The refusal is logged as the other lines are, at the contract's most severe level.
+    assert_common_log_fields(refusal.records)
+    assert any(record["level"] == CONTRACT["log"]["levels"][-1] for record in refusal.records), (
+        f"no {CONTRACT['log']['levels'][-1]} line for the refusal:\n{refusal.output}"
+    )
 
 
 @only_for(uses_jwt)

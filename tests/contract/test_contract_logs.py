@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 applies_to = serves_resources_over_http
 
 HEADER = CONTRACT["request_id_header"]
-LOG_FIELDS = {"ts", "level", "msg", "request_id", "method", "route", "status", "duration_ms"}
+LOG_FIELDS = {*CONTRACT["log"]["fields"], *CONTRACT["log"]["request_fields"]}
 
 
 def assert_number(value, what: str) -> None:

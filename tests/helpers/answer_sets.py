@@ -5,8 +5,9 @@ two services, and secrets and IAM depend on both), plus the optional-file toggle
 (nginx also with gRPC, whose port stays beside nginx; kubernetes also with a server database, gRPC,
 auth none and a cache). All of those keep the default cloud;
 cloud=none goes with each of those answers at least once, so every pair of a cloud with another
-answer is rendered and checked. ci=gitlab goes with each language on a server database (with a
-cache and gRPC where the language has them), and without a cloud. cloud=azure goes with each language, CI system and database, and the toggles."""
+answer is rendered and checked. ci=gitlab and ci=jenkins each go with each language on a server
+database (with a cache and gRPC where the language has them), without a cloud, and with Kubernetes. cloud=azure goes with
+each language, CI system and database, and the toggles."""
 
 from __future__ import annotations
 
@@ -107,24 +108,24 @@ for _language in ENABLED_LANGUAGES:
         "cloud": "none",
     }
 
-# ci=gitlab with what its pipeline has to wire: the services of a server database and a cache, the
-# generate step of gRPC, and without a cloud (no Terraform jobs, no OIDC roles).
-for _language in ENABLED_LANGUAGES:
+# ci=gitlab and ci=jenkins with what their pipelines have to wire: the services of a server database
+# and a cache, the generate step of gRPC, and without a cloud (no Terraform jobs, no OIDC roles).
+for _language, _ci in itertools.product(ENABLED_LANGUAGES, ("gitlab", "jenkins")):
     _server = next(db for db in databases_for(_language) if DATABASES[db]["server"])
-    _gitlab = {"language": _language, "ci": "gitlab", "database": _server}
+    _wired = {"language": _language, "ci": _ci, "database": _server}
     _caches = [value for value in options_for(_language, "cache") if value != "none"]
     if _caches:
-        _gitlab["cache"] = _caches[0]
+        _wired["cache"] = _caches[0]
     if "grpc" in options_for(_language, "api_style"):
-        _gitlab["api_style"] = "grpc"
-    ANSWER_SETS[answer_set_id(_language, _gitlab)] = _gitlab
-    _plain = {"language": _language, "ci": "gitlab", "cloud": "none"}
+        _wired["api_style"] = "grpc"
+    ANSWER_SETS[answer_set_id(_language, _wired)] = _wired
+    _plain = {"language": _language, "ci": _ci, "cloud": "none"}
     ANSWER_SETS[answer_set_id(_language, _plain)] = _plain
-    # Kubernetes runs the image this pipeline pushes, from GitLab's registry.
-    ANSWER_SETS[f"{_language}-kubernetes-ci=gitlab"] = {
+    # Kubernetes runs the image this pipeline pushes, from its registry.
+    ANSWER_SETS[f"{_language}-kubernetes-ci={_ci}"] = {
         "language": _language,
         "kubernetes": True,
-        "ci": "gitlab",
+        "ci": _ci,
     }
 
 # cloud=azure with each language, each CI system and each database (every other value once, but the
@@ -139,3 +140,20 @@ for _language in ENABLED_LANGUAGES:
             _toggle: True,
             "cloud": "azure",
         }
+# cloud=gcp with every value of every dimension (Cloud SQL for each SQL database, the MongoDB URL
+# the learner brings, Memorystore for each cache, each auth method's env and secrets), with ci=gitlab
+# (the workload identity provider for GitLab's tokens), and with nginx, whose README section points
+# at the deployment.
+for _language in ENABLED_LANGUAGES:
+    for _answers in each_value_once(_language, {"cloud": "gcp"}):
+        ANSWER_SETS[answer_set_id(_language, _answers)] = {"language": _language, **_answers}
+    _server = next(db for db in databases_for(_language) if DATABASES[db]["server"])
+    _gitlab = {"language": _language, "database": _server, "ci": "gitlab", "cloud": "gcp"}
+    ANSWER_SETS[answer_set_id(_language, _gitlab)] = _gitlab
+    ANSWER_SETS[f"{_language}-nginx-cloud=gcp"] = {"language": _language, "nginx": True, "cloud": "gcp"}
+# log_stack=loki with each language on every CI system and cloud: compose, Grafana and the README
+# change with it, and the CI and deployment files must not.
+for _language in ENABLED_LANGUAGES:
+    for _ci, _cloud in itertools.product(("github", "gitlab"), ("aws", "none")):
+        _loki = {"language": _language, "log_stack": "loki", "ci": _ci, "cloud": _cloud}
+        ANSWER_SETS[answer_set_id(_language, _loki)] = _loki

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
-import hashlib
 import itertools
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import time
 import uuid
@@ -34,13 +31,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from tests.helpers.service import free_port, kill_group, spawn
-from tests.helpers.tools import require
+from tests.helpers.tools import npm_tool, require
 
 TOOL_DIR = Path(__file__).resolve().parents[1] / "tools" / "oidc-provider"
 TOOL_FILES = ("package.json", "package-lock.json", "server.js")
-CACHE_ROOT = (
-    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "backend-roadmap" / "oidc-provider"
-)
 # A resource the provider also issues tokens for: a token for it is one with the wrong audience.
 OTHER_AUDIENCE = "https://other-service.invalid/api"
 # A scope the reader client gets instead of the write scope (oidc-provider wants every client
@@ -52,31 +46,7 @@ WRITERS = 8
 
 def installed_tool() -> Path:
     """The tool directory with node_modules, installed once per content hash (npm ci)."""
-    node, npm = require("node"), require("npm")
-    digest = hashlib.sha256()
-    for name in TOOL_FILES:
-        digest.update((TOOL_DIR / name).read_bytes())
-    target = CACHE_ROOT / digest.hexdigest()[:16]
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers install it once
-        if not (target / "node_modules" / ".package-lock.json").is_file():
-            for name in TOOL_FILES:
-                shutil.copy2(TOOL_DIR / name, target / name)
-            result = subprocess.run(
-                [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-                cwd=target,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                env={**os.environ, "PATH": f"{Path(node).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
-            )
-            if result.returncode != 0:
-                shutil.rmtree(target / "node_modules", ignore_errors=True)
-                pytest.fail(
-                    f"npm ci of oidc-provider failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
-                )
-    return target
+    return npm_tool(TOOL_DIR, TOOL_FILES)
 
 
 @dataclass(frozen=True)
