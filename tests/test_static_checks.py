@@ -453,50 +453,46 @@ def test_checkov_skips_give_their_reasons(project):
     assert not unexplained, f"checkov skips without a reason: {unexplained}"
 
 
-def test_checkov_catches_an_unscanned_registry(tmp_path, default_project):
-    """The scan above can fail: a copy whose ECR repository scans no pushed image is reported."""
+def _checkov_failures_of_an_edited_copy(tmp_path: Path, project: Path, name: str, old: str, new: str) -> set:
+    """(check, resource) of each check checkov fails on a copy of the project's Terraform in which
+    `old` (which must be there) in file `name` became `new`."""
     terraform = tmp_path / "terraform"
-    shutil.copytree(default_project / "infra/terraform", terraform)
-    main = terraform / "main.tf"
-    text = main.read_text(encoding="utf-8")
-    scanning = "  image_scanning_configuration {\n    scan_on_push = true\n  }\n"
-    assert scanning in text
-    main.write_text(text.replace(scanning, ""), encoding="utf-8")
-    failed = {
+    shutil.copytree(project / "infra/terraform", terraform)
+    path = terraform / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return {
         (check["check_id"], check["resource"]) for check in _checkov(terraform)["results"]["failed_checks"]
     }
+
+
+def test_checkov_catches_an_unscanned_registry(tmp_path, default_project):
+    """The scan above can fail: a copy whose ECR repository scans no pushed image is reported."""
+    scanning = "  image_scanning_configuration {\n    scan_on_push = true\n  }\n"
+    failed = _checkov_failures_of_an_edited_copy(tmp_path, default_project, "main.tf", scanning, "")
     assert failed == {("CKV_AWS_163", "aws_ecr_repository.app")}
 
 
 def test_checkov_catches_a_registry_with_an_admin_password(tmp_path, render):
     """The scan fails Azure's Terraform too: a copy whose ACR turns the admin user on is reported."""
-    terraform = tmp_path / "terraform"
-    shutil.copytree(render(cloud="azure") / "infra/terraform", terraform)
-    main = terraform / "main.tf"
-    text = main.read_text(encoding="utf-8")
-    assert "  admin_enabled       = false\n" in text
-    main.write_text(
-        text.replace("  admin_enabled       = false\n", "  admin_enabled       = true\n"), encoding="utf-8"
+    failed = _checkov_failures_of_an_edited_copy(
+        tmp_path,
+        render(cloud="azure"),
+        "main.tf",
+        "  admin_enabled       = false\n",
+        "  admin_enabled       = true\n",
     )
-    failed = {
-        (check["check_id"], check["resource"]) for check in _checkov(terraform)["results"]["failed_checks"]
-    }
     assert failed == {("CKV_AZURE_137", "azurerm_container_registry.main")}
 
 
 def test_checkov_catches_a_cache_without_auth(tmp_path, render):
     """The scan fails Google Cloud's Terraform too: a copy whose Memorystore for Redis takes
     connections without its AUTH string is reported."""
-    terraform = tmp_path / "terraform"
-    shutil.copytree(render(cloud="gcp", database="postgresql", cache="redis") / "infra/terraform", terraform)
-    cache = terraform / "cache.tf"
-    text = cache.read_text(encoding="utf-8")
-    auth = "  auth_enabled       = true\n"
-    assert auth in text
-    cache.write_text(text.replace(auth, ""), encoding="utf-8")
-    failed = {
-        (check["check_id"], check["resource"]) for check in _checkov(terraform)["results"]["failed_checks"]
-    }
+    project = render(cloud="gcp", database="postgresql", cache="redis")
+    failed = _checkov_failures_of_an_edited_copy(
+        tmp_path, project, "cache.tf", "  auth_enabled       = true\n", ""
+    )
     assert failed == {("CKV_GCP_95", "google_redis_instance.main")}
 
 
