@@ -153,7 +153,7 @@ LOG_STACKS = {
     },
 }
 
-_PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy>=2.0.36"]
+_PYTHON_SQL_PACKAGES = ["alembic>=1.16", "sqlalchemy[asyncio]>=2.0.36"]
 
 # One uv release for the image build and the CI jobs of GitLab and Jenkins, so all resolve the lock alike.
 _UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
@@ -202,10 +202,13 @@ STACKS = {
         # package by the answers that need it.
         "option_packages": {
             # SQLAlchemy and Alembic serve the SQL databases; MongoDB has its own driver instead.
-            "sqlite": _PYTHON_SQL_PACKAGES,
+            # The service runs on an asyncio driver; Alembic migrates through a blocking one
+            # (psycopg is both).
+            "sqlite": [*_PYTHON_SQL_PACKAGES, "aiosqlite>=0.21"],
             "postgresql": [*_PYTHON_SQL_PACKAGES, "psycopg[binary]>=3.2"],
-            "mysql": [*_PYTHON_SQL_PACKAGES, "pymysql>=1.1"],
-            "mongodb": ["pymongo>=4.10"],
+            "mysql": [*_PYTHON_SQL_PACKAGES, "aiomysql>=0.2", "pymysql>=1.1"],
+            # PyMongo's AsyncMongoClient (GA since 4.13), which replaces Motor.
+            "mongodb": ["pymongo>=4.13"],
             "grpc": [
                 "grpcio>=1.84",
                 "grpcio-health-checking>=1.84",
