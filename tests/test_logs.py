@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from tests.contract.checks import assert_common_log_fields
-from tests.contract.targets import Target, TargetSpec, lab, log_record
+from tests.contract.targets import Target, log_record
 from tests.helpers import logs
 from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, stacks
 from tests.helpers.loki import LokiServer, verify_config
@@ -106,8 +106,7 @@ def push(loki: LokiServer, pipeline: logs.Pipeline, lines: list[str], compose_se
 def shipped(request, render) -> Iterator[Shipped]:
     language = request.param
     project: Path = render(**answers(language))
-    database = yaml.safe_load((project / ".copier-answers.yml").read_text())["database"]
-    target = Target(TargetSpec(language, database), project, lab())
+    target = Target.of_project(language, project)
     loki = LokiServer(project / logs.LOKI_CONFIG)
     try:
         service = target.start("logs")

@@ -18,10 +18,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import yaml
 
 from tests.contract.checks import Api
-from tests.contract.targets import Target, TargetSpec, lab, log_record, wait_until
+from tests.contract.targets import Target, log_record, wait_until
 from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, stacks
 from tests.helpers.nginx import CONFIG
 from tests.helpers.servers import Nginx
@@ -121,8 +120,7 @@ def proxied(request, render) -> Iterator[Proxied]:
     """The generated service of each enabled language, and a real nginx in front of it."""
     language = request.param
     project: Path = render(**answers(language))
-    database = yaml.safe_load((project / ".copier-answers.yml").read_text())["database"]
-    target = Target(TargetSpec(language, database), project, lab())
+    target = Target.of_project(language, project)
     service = target.start("nginx")
     nginx = Nginx(project, service.port)
     try:

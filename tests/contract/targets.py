@@ -261,6 +261,13 @@ class Target:
         self.write_scope = CONTRACT["write_scope"].replace("{plural}", self.plural)
         self.audience = f"https://{self.project_slug}.contract.test/api"
 
+    @classmethod
+    def of_project(cls, language: str, project_dir: Path) -> Target:
+        """A target for a project rendered with the defaults of `language` plus toggles (nginx,
+        log stack) that leave the service as it is: its database is what the answers say."""
+        database = yaml.safe_load((project_dir / ".copier-answers.yml").read_text())["database"]
+        return cls(TargetSpec(language, database), project_dir, lab())
+
     # -- principals -----------------------------------------------------------------------
     def oidc(self) -> OidcProvider:
         """The OpenID provider whose access tokens an oauth2 target accepts (started once)."""
