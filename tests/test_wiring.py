@@ -2170,6 +2170,10 @@ def check_jenkins_ci(project: Path, answers: dict) -> None:
     # The environment variables the stages wait for are the ones the README tells the learner to
     # set, the identities and registry from outputs the Terraform has.
     oauth2 = set(CI_SYSTEMS["jenkins"]["oauth2_variables"].values()) if full["auth"] == "oauth2" else set()
+    registry_variable = re.match(r"\$(\w+)", registry["image"]).group(1)
+    assert _waits_for(push) == {who["deploy"], registry_variable} | JENKINS_SIGN_IN[cloud], (
+        "the push waits for the deploy identity, the registry and what signing in needs"
+    )
     waited = _waits_for(push) | _waits_for(plan) | _waits_for(deploy)
     assert waited == JENKINS_SETTINGS[cloud] | oauth2, f"the stages wait for {sorted(waited)}"
     assert all(f"`{name}`" in readme for name in waited), "the README names every variable to set"
@@ -2226,6 +2230,14 @@ JENKINS_LOGIN = {
         ' -backend-config="storage_account_name=$TF_STATE_STORAGE_ACCOUNT"'
         ' -backend-config="container_name=$TF_STATE_CONTAINER"',
     },
+}
+
+# What signing in to a cloud needs besides the identity: the workload identity provider the token is
+# traded at, Entra ID's tenant and the subscription the registry is looked up in.
+JENKINS_SIGN_IN = {
+    "aws": set(),
+    "gcp": {"GCP_WORKLOAD_IDENTITY_PROVIDER"},
+    "azure": {"AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"},
 }
 
 # The job's environment variables the Jenkins stages wait for, per cloud, and the Terraform outputs
@@ -3128,6 +3140,9 @@ _WIF_POOL = 'resource "google_iam_workload_identity_pool" "ci" {\n  workload_ide
 _JENKINS = {"ci": "jenkins", "database": "postgresql", "cache": "redis", "api_style": "grpc"}
 _JENKINS_NO_CLOUD = {"ci": "jenkins", "cloud": "none"}
 _JENKINS_TF = "infra/terraform/jenkins_oidc.tf"
+_JENKINS_GCP = {"ci": "jenkins", "cloud": "gcp", "database": "postgresql"}
+_JENKINS_AZURE = {"ci": "jenkins", "cloud": "azure", "database": "postgresql"}
+_SLUG = "backend-roadmap-service"
 
 MUTATIONS = {
     "dependabot terraform directory": (
@@ -4359,6 +4374,216 @@ MUTATIONS = {
         "renovate.json",
         "(?<currentValue>[0-9]",
         "(?<currentValue>v[0-9]",
+    ),
+    "jenkins gcp login to another registry": (
+        "ci",
+        _JENKINS_GCP,
+        "Jenkinsfile",
+        '"https://${ARTIFACT_REGISTRY_URL%%/*}"',
+        '"https://gcr.io"',
+    ),
+    "jenkins gcp credential config without the token file": (
+        "ci",
+        _JENKINS_GCP,
+        "Jenkinsfile",
+        '"$GCP_ID_TOKEN_FILE" > "$GOOGLE_APPLICATION_CREDENTIALS"',
+        '"$GCP_ID_TOKEN" > "$GOOGLE_APPLICATION_CREDENTIALS"',
+    ),
+    "jenkins gcp plan as the deploy account": (
+        "ci",
+        _JENKINS_GCP,
+        "Jenkinsfile",
+        '"GCP_SERVICE_ACCOUNT=${env.GCP_PLAN_SERVICE_ACCOUNT}"',
+        '"GCP_SERVICE_ACCOUNT=${env.GCP_DEPLOY_SERVICE_ACCOUNT}"',
+    ),
+    "jenkins gcp push without the provider": (
+        "ci",
+        _JENKINS_GCP,
+        "Jenkinsfile",
+        " && env.GCP_WORKLOAD_IDENTITY_PROVIDER",
+        "",
+    ),
+    "jenkins gcp pushes elsewhere": (
+        "ci",
+        _JENKINS_GCP,
+        "Jenkinsfile",
+        'docker push "$ARTIFACT_REGISTRY_URL/',
+        'docker push "$ARTIFACT_REGISTRY_URL/images/',
+    ),
+    "jenkins gcp readme credential audience": (
+        "ci",
+        _JENKINS_GCP,
+        "README.md",
+        "audience `gcp-workload-identity-federation`",
+        "audience `sts.amazonaws.com`",
+    ),
+    "jenkins gcp readme variable from a missing output": (
+        "ci",
+        _JENKINS_GCP,
+        "README.md",
+        "`GCP_WORKLOAD_IDENTITY_PROVIDER` from `workload_identity_provider`",
+        "`GCP_WORKLOAD_IDENTITY_PROVIDER` from `identity_provider`",
+    ),
+    "jenkins gcp provider for another issuer": (
+        "gcp federation",
+        _JENKINS_GCP,
+        _GCP_OIDC,
+        "issuer_uri        = local.jenkins_issuer",
+        "issuer_uri        = var.jenkins_url",
+    ),
+    "jenkins gcp provider for another audience": (
+        "gcp federation",
+        _JENKINS_GCP,
+        _GCP_OIDC,
+        "allowed_audiences = [var.jenkins_oidc_audience]",
+        'allowed_audiences = ["sts.amazonaws.com"]',
+    ),
+    "jenkins gcp provider takes every job": (
+        "gcp federation",
+        _JENKINS_GCP,
+        _GCP_OIDC,
+        "assertion.sub.startsWith('${local.jenkins_job_url}job/')",
+        "assertion.sub.startsWith('${var.jenkins_url}')",
+    ),
+    "jenkins gcp any branch deploys": (
+        "gcp federation",
+        _JENKINS_GCP,
+        _GCP_OIDC,
+        'deploy_subject = "${local.jenkins_job_url}job/${var.jenkins_deploy_branch}/"',
+        'deploy_subject = "${local.jenkins_job_url}job/"',
+    ),
+    "jenkins gcp plan writes the state": (
+        "gcp federation",
+        _JENKINS_GCP,
+        _GCP_OIDC,
+        '"roles/storage.objectViewer" = google_service_account.ci_plan.email',
+        '"roles/storage.objectAdmin" = google_service_account.ci_plan.email',
+    ),
+    "jenkins gcp placeholder issuer": (
+        "gcp federation",
+        _JENKINS_GCP,
+        "infra/terraform/variables.tf",
+        'variable "jenkins_url" {\n',
+        'variable "jenkins_url" {\n  default = "https://jenkins.example.com/"\n',
+    ),
+    "jenkins azure login to another registry": (
+        "ci",
+        _JENKINS_AZURE,
+        "Jenkinsfile",
+        '--password-stdin "$AZURE_REGISTRY_NAME.azurecr.io"',
+        '--password-stdin "myregistry.azurecr.io"',
+    ),
+    "jenkins azure token where no sdk reads it": (
+        "ci",
+        _JENKINS_AZURE,
+        "Jenkinsfile",
+        "variable: 'ARM_OIDC_TOKEN_FILE_PATH'",
+        "variable: 'AZURE_ID_TOKEN'",
+    ),
+    "jenkins azure plans from every branch": (
+        "ci",
+        _JENKINS_AZURE,
+        "Jenkinsfile",
+        "                        // The plan identity trusts main's builds only.\n                        branch 'main'\n",
+        "",
+    ),
+    "jenkins azure state elsewhere": (
+        "ci",
+        _JENKINS_AZURE,
+        "Jenkinsfile",
+        '-backend-config="container_name=$TF_STATE_CONTAINER"',
+        '-backend-config="container_name=tfstate"',
+    ),
+    "jenkins azure readme variable from a missing output": (
+        "ci",
+        _JENKINS_AZURE,
+        "README.md",
+        "`AZURE_TENANT_ID` from `tenant_id`",
+        "`AZURE_TENANT_ID` from `tenant`",
+    ),
+    "jenkins azure any branch signs in": (
+        "terraform",
+        _JENKINS_AZURE,
+        f"{_AZURE_TF}/ci_oidc.tf",
+        'job/${var.jenkins_deploy_branch}/"',
+        'job/"',
+    ),
+    "jenkins azure credential for another issuer": (
+        "terraform",
+        _JENKINS_AZURE,
+        f"{_AZURE_TF}/ci_oidc.tf",
+        "issuer              = local.jenkins_issuer",
+        "issuer              = var.jenkins_url",
+    ),
+    "jenkins azure pushes anywhere": (
+        "terraform",
+        _JENKINS_AZURE,
+        f"{_AZURE_TF}/ci_oidc.tf",
+        '  scope                = azurerm_container_registry.main.id\n  role_definition_name = "AcrPush"',
+        '  scope                = azurerm_resource_group.main.id\n  role_definition_name = "AcrPush"',
+    ),
+    "jenkins kubernetes image from another region": (
+        "kubernetes",
+        {"ci": "jenkins", "kubernetes": True},
+        _K8S_DEPLOYMENT,
+        "aws-account-id.dkr.ecr.eu-west-1.amazonaws.com",
+        "aws-account-id.dkr.ecr.us-east-1.amazonaws.com",
+    ),
+    "jenkins kubernetes image from another repository": (
+        "kubernetes",
+        {"ci": "jenkins", "kubernetes": True, "cloud": "gcp"},
+        _K8S_DEPLOYMENT,
+        f"europe-west1-docker.pkg.dev/gcp-project-id/{_SLUG}/{_SLUG}",
+        f"europe-west1-docker.pkg.dev/gcp-project-id/{_SLUG}",
+    ),
+    "jenkins kubernetes starts from a tag never pushed": (
+        "kubernetes",
+        {"ci": "jenkins", "kubernetes": True, "cloud": "azure"},
+        f"{KUBERNETES}/kustomization.yaml",
+        "newTag: commit-sha",
+        "newTag: latest",
+    ),
+    "jenkins kubernetes readme without the placeholder": (
+        "kubernetes",
+        {"ci": "jenkins", "kubernetes": True, "cloud": "azure"},
+        "README.md",
+        "`acr-registry-name` stands for",
+        "acr-registry-name stands for",
+    ),
+    "github oauth2 issuer not passed": (
+        "oauth2 ci",
+        {"auth": "oauth2"},
+        ".github/workflows/ci.yml",
+        "      TF_VAR_oidc_issuer: ${{ vars.OIDC_ISSUER }}\n",
+        "",
+    ),
+    "gitlab oauth2 plan without the audience": (
+        "oauth2 ci",
+        {"ci": "gitlab", "cloud": "gcp", "auth": "oauth2"},
+        _GITLAB_CI,
+        " && $TF_VAR_oidc_audience",
+        "",
+    ),
+    "jenkins oauth2 deploy without the issuer": (
+        "oauth2 ci",
+        {"ci": "jenkins", "cloud": "azure", "auth": "oauth2"},
+        "Jenkinsfile",
+        " && env.TF_VAR_oidc_issuer && env.TF_VAR_oidc_audience }\n            }\n            input",
+        " }\n            }\n            input",
+    ),
+    "oauth2 readme without the ci settings": (
+        "oauth2 ci",
+        {"ci": "gitlab", "cloud": "gcp", "auth": "oauth2"},
+        "README.md",
+        "`TF_VAR_oidc_issuer`",
+        "`TF_VAR_oidc`",
+    ),
+    "oauth2 issuer passed without oauth2": (
+        "oauth2 ci",
+        {},
+        ".github/workflows/ci.yml",
+        "      TF_VAR_image_tag: ${{ github.sha }}\n",
+        "      TF_VAR_image_tag: ${{ github.sha }}\n      TF_VAR_oidc_issuer: ${{ vars.OIDC_ISSUER }}\n",
     ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),
