@@ -2141,7 +2141,7 @@ def check_jenkins_ci(project: Path, answers: dict) -> None:
         ), f"{name} binds the ID token where {cloud}'s SDKs read it ({login['token_file']})"
         assert variable in _waits_for(block), f"{name} waits for {variable}"
         for line in login["environment"]:
-            assert f'"{line}"' in binding, f"{name} sets {line}"
+            assert re.search(rf"([\"']){re.escape(line)}\1,", binding), f"{name} sets {line}"
         if cloud == "gcp":
             (config,) = [script for script in _sh_scripts(binding) if "external_account" in script]
             check_gcp_credential_config(config, login["token_file"])
