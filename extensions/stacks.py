@@ -953,13 +953,22 @@ CI_SYSTEMS = {
         # the cloud's SDKs read) by id, the audience its tokens carry, which the cloud's Terraform
         # trusts, and the variable the stages bind the file to. `settings`: the environment variables
         # besides the plan/deploy identities (the cloud's ci_variables) and the registry that every
-        # sign-in needs (`sign_in`) or Terraform needs on top (`terraform`).
+        # sign-in needs (`sign_in`) or Terraform needs on top (`terraform`). `environment`: what a
+        # stage sets for the cloud's SDKs and CLI (Groovy strings; `{identity}`: the variable naming
+        # the plan or deploy identity), `terraform_environment` the Terraform variables on top (the
+        # Jenkins URL and image tag are every cloud's), `terraform_init` how the state is found.
         "identities": {
             "aws": {
                 "oidc_credential_id": "aws-oidc-token",
                 "oidc_audience": "sts.amazonaws.com",
                 "token_file": "AWS_WEB_IDENTITY_TOKEN_FILE",
                 "settings": {"sign_in": [], "terraform": ["TF_STATE_BUCKET"]},
+                "environment": [
+                    "AWS_ROLE_ARN=${env.{identity}}",
+                    "AWS_ROLE_SESSION_NAME=jenkins-${env.BUILD_NUMBER}",
+                ],
+                "terraform_environment": ["TF_VAR_state_bucket=${env.TF_STATE_BUCKET}"],
+                "terraform_init": 'terraform init -reconfigure -backend-config="bucket=$TF_STATE_BUCKET"',
             },
             # The workload identity provider takes any audience it is told to; this one says what for.
             "gcp": {
@@ -970,6 +979,16 @@ CI_SYSTEMS = {
                     "sign_in": ["GCP_WORKLOAD_IDENTITY_PROVIDER"],
                     "terraform": ["GCP_PROJECT_ID", "TF_STATE_BUCKET"],
                 },
+                # The build writes Google's credential configuration there (the Jenkinsfile's printf).
+                "environment": [
+                    "GCP_SERVICE_ACCOUNT=${env.{identity}}",
+                    "GOOGLE_APPLICATION_CREDENTIALS=${env.WORKSPACE_TMP}/gcp-credentials.json",
+                ],
+                "terraform_environment": [
+                    "TF_VAR_project_id=${env.GCP_PROJECT_ID}",
+                    "TF_VAR_state_bucket=${env.TF_STATE_BUCKET}",
+                ],
+                "terraform_init": 'terraform init -reconfigure -backend-config="bucket=$TF_STATE_BUCKET"',
             },
             # Entra ID trades only tokens for its own exchange audience, and matches one subject exactly:
             # the identities trust main's builds only, so other branches have no plan.
@@ -986,6 +1005,17 @@ CI_SYSTEMS = {
                         "TF_STATE_CONTAINER",
                     ],
                 },
+                "environment": [
+                    "ARM_CLIENT_ID=${env.{identity}}",
+                    "ARM_TENANT_ID=${env.AZURE_TENANT_ID}",
+                    "ARM_SUBSCRIPTION_ID=${env.AZURE_SUBSCRIPTION_ID}",
+                    "ARM_USE_OIDC=true",
+                ],
+                "terraform_environment": ["TF_VAR_subscription_id=${env.AZURE_SUBSCRIPTION_ID}"],
+                "terraform_init": "terraform init -reconfigure"
+                ' -backend-config="resource_group_name=$TF_STATE_RESOURCE_GROUP"'
+                ' -backend-config="storage_account_name=$TF_STATE_STORAGE_ACCOUNT"'
+                ' -backend-config="container_name=$TF_STATE_CONTAINER"',
             },
         },
     },
