@@ -64,8 +64,10 @@ class StackFacts(ContextHook):
         # (image names are lower case, as registries require).
         owner, slug = context.get("repository_owner") or "", context.get("project_slug") or ""
         ci_facts = {"key": ci, **stacks.CI_SYSTEMS.get(ci, {})}
-        # A CI system without a registry of its own pushes to the chosen cloud's (or the learner's).
+        # A CI system without a registry of its own pushes to the chosen cloud's (or the learner's),
+        # and signs in to that cloud with an identity of the cloud's own.
         ci_facts.update(ci_facts.get("registries", {}).get(cloud, {}))
+        ci_facts.update(ci_facts.get("identities", {}).get(cloud, {}))
         for key, owner_form in (
             ("image", owner.lower()),
             ("published_image", owner.lower()),

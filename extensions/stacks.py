@@ -710,6 +710,9 @@ AUTHS = {
     },
 }
 
+# The Azure CLI of the CI jobs that sign in to Azure outside Terraform (ACR import or login).
+_AZURE_CLI_IMAGE = "mcr.microsoft.com/azure-cli:2.67.0"
+
 # Where the image is deployed. Every language may go anywhere: what is deployed is the image,
 # whatever built it. `terraform_dir`: where the Terraform that deploys it lives (None: no Terraform,
 # so neither CI nor Dependabot nor the docs have any to speak of). Each cloud keeps its Terraform in a
@@ -747,7 +750,7 @@ CLOUDS = {
         "ci_variables": {"plan": "GCP_PLAN_SERVICE_ACCOUNT", "deploy": "GCP_DEPLOY_SERVICE_ACCOUNT"},
         "ci_identity": "account",
         "ci_identities": "the service accounts",
-        # The aud claim GitLab's ID tokens carry and the workload identity provider accepts
+        # The aud claim GitLab's (and Jenkins') ID tokens carry and the workload identity provider accepts
         # (GitHub's auth action asks for the provider's own name, the default audience).
         "gitlab_oidc_audience": "gcp-workload-identity-federation",
     },
@@ -785,7 +788,7 @@ CLOUDS = {
         # Entra ID trades a CI system's OIDC token for an identity's token when it names this audience.
         "oidc_audience": "api://AzureADTokenExchange",
         # ci=gitlab: the Azure CLI's image, for the job that imports the tested image into ACR.
-        "gitlab_ci_image": "mcr.microsoft.com/azure-cli:2.67.0",
+        "gitlab_ci_image": _AZURE_CLI_IMAGE,
     },
     # The image from CI (GHCR), run with compose or `docker run` wherever Docker runs.
     "none": {
@@ -824,6 +827,9 @@ CI_SYSTEMS = {
         "variable_kind": "GitHub Actions variable",
         "review_label": "pull requests",
         "protected_hint": "",
+        # auth=oauth2: the settings the plan and deploy jobs pass Terraform as oidc_issuer and
+        # oidc_audience (repository variables, which reach no job by themselves).
+        "oauth2_variables": {"oidc_issuer": "OIDC_ISSUER", "oidc_audience": "OIDC_AUDIENCE"},
     },
     "gitlab": {
         "label": "GitLab CI",
@@ -858,6 +864,8 @@ CI_SYSTEMS = {
         "variable_kind": "GitLab CI/CD variable",
         "review_label": "merge requests",
         "protected_hint": " (protected)",
+        # auth=oauth2: CI/CD variables reach every job's environment, where Terraform reads them.
+        "oauth2_variables": {"oidc_issuer": "TF_VAR_oidc_issuer", "oidc_audience": "TF_VAR_oidc_audience"},
     },
     "jenkins": {
         "label": "Jenkins",
@@ -871,16 +879,41 @@ CI_SYSTEMS = {
         # README sets); `published_image`: where others pull it from; `tags`: pushed from main.
         # A new cloud is a new row here and a login block in the Jenkinsfile.
         "registries": {
+            # `variable`: the environment variable naming the registry, set from the Terraform `output`.
+            # `published_image` is that output's value with the Terraform's default region and names,
+            # and a placeholder (`placeholder`) for what only the learner's account knows.
             "aws": {
                 "image": "$ECR_REPOSITORY_URL",
-                # ECR's host names the account and region: the README points at the Terraform output.
-                "published_image": "ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/{slug}",
+                "variable": "ECR_REPOSITORY_URL",
+                "output": "ecr_repository_url",
+                "published_image": "aws-account-id.dkr.ecr.eu-west-1.amazonaws.com/{slug}",
+                "placeholder": "aws-account-id",
                 "registry_label": "ECR",
                 # The repository's tags are immutable: no `latest` to move.
                 "tags": ["$GIT_COMMIT"],
             },
+            "gcp": {
+                "image": "$ARTIFACT_REGISTRY_URL/{slug}",
+                "variable": "ARTIFACT_REGISTRY_URL",
+                "output": "artifact_registry_url",
+                "published_image": "europe-west1-docker.pkg.dev/gcp-project-id/{slug}/{slug}",
+                "placeholder": "gcp-project-id",
+                "registry_label": "Artifact Registry",
+                "tags": ["$GIT_COMMIT"],
+            },
+            # ACR's name ends in a random suffix Terraform picks; the image is named after the project.
+            "azure": {
+                "image": "$AZURE_REGISTRY_NAME.azurecr.io/{slug}",
+                "variable": "AZURE_REGISTRY_NAME",
+                "output": "registry_name",
+                "published_image": "acr-registry-name.azurecr.io/{slug}",
+                "placeholder": "acr-registry-name",
+                "registry_label": "ACR",
+                "tags": ["$GIT_COMMIT"],
+            },
             "none": {
                 "image": "$REGISTRY/{slug}",
+                "variable": "REGISTRY",
                 "published_image": "ghcr.io/{owner}/{slug}",
                 "registry_label": "your registry",
                 "tags": ["$GIT_COMMIT", "latest"],
@@ -903,21 +936,91 @@ CI_SYSTEMS = {
             "docker-workflow": "Docker Pipeline: Docker agents and the test stage's service containers",
             "pipeline-model-definition": "Pipeline: Declarative",
             "credentials-binding": "Credentials Binding: `withCredentials`",
-            "oidc-provider": "OpenID Connect Provider: the ID token AWS trusts",
+            "oidc-provider": "OpenID Connect Provider: the ID token the cloud trusts",
         },
         # The agents with a Docker engine the stages run on.
         "agent_label": "docker",
-        # Images of the stages that are no language's: Terraform as on GitHub; the AWS CLI trades
-        # the ID token for ECR's login.
+        # Images of the stages that are no language's: Terraform as on GitHub; each cloud's CLI trades
+        # the ID token for its registry's login.
         "images": {
             "terraform": f"hashicorp/terraform:{TERRAFORM_VERSION}",
             "aws_cli": "amazon/aws-cli:2.27.50",
+            "gcloud": "gcr.io/google.com/cloudsdktool/google-cloud-cli:525.0.0-slim",
+            "azure_cli": _AZURE_CLI_IMAGE,
         },
-        # Credentials the README has the learner create, by id: the ID token (as a file, the form
-        # the AWS SDKs read) and, without a cloud, the registry login.
-        "oidc_credential_id": "aws-oidc-token",
+        # Without a cloud, the registry login the README has the learner create.
         "registry_credential_id": "registry-credentials",
-        "oidc_audience": "sts.amazonaws.com",
+        # auth=oauth2: the job's environment variables reach every step, where Terraform reads them.
+        "oauth2_variables": {"oidc_issuer": "TF_VAR_oidc_issuer", "oidc_audience": "TF_VAR_oidc_audience"},
+        # With a cloud: the ID token credential (OpenID Connect Provider plugin, as a file: the form
+        # the cloud's SDKs read) by id, the audience its tokens carry, which the cloud's Terraform
+        # trusts, and the variable the stages bind the file to. `settings`: the environment variables
+        # besides the plan/deploy identities (the cloud's ci_variables) and the registry that every
+        # sign-in needs (`sign_in`) or Terraform needs on top (`terraform`). `environment`: what a
+        # stage sets for the cloud's SDKs and CLI (Groovy strings; `{identity}`: the variable naming
+        # the plan or deploy identity), `terraform_environment` the Terraform variables on top (the
+        # Jenkins URL and image tag are every cloud's), `terraform_init` how the state is found.
+        "identities": {
+            "aws": {
+                "oidc_credential_id": "aws-oidc-token",
+                "oidc_audience": "sts.amazonaws.com",
+                "token_file": "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "settings": {"sign_in": [], "terraform": ["TF_STATE_BUCKET"]},
+                "environment": [
+                    "AWS_ROLE_ARN=${env.{identity}}",
+                    "AWS_ROLE_SESSION_NAME=jenkins-${env.BUILD_NUMBER}",
+                ],
+                "terraform_environment": ["TF_VAR_state_bucket=${env.TF_STATE_BUCKET}"],
+                "terraform_init": 'terraform init -reconfigure -backend-config="bucket=$TF_STATE_BUCKET"',
+            },
+            # The workload identity provider takes any audience it is told to; this one says what for.
+            "gcp": {
+                "oidc_credential_id": "gcp-oidc-token",
+                "oidc_audience": CLOUDS["gcp"]["gitlab_oidc_audience"],
+                "token_file": "GCP_ID_TOKEN_FILE",
+                "settings": {
+                    "sign_in": ["GCP_WORKLOAD_IDENTITY_PROVIDER"],
+                    "terraform": ["GCP_PROJECT_ID", "TF_STATE_BUCKET"],
+                },
+                # The build writes Google's credential configuration there (the Jenkinsfile's printf).
+                "environment": [
+                    "GCP_SERVICE_ACCOUNT=${env.{identity}}",
+                    "GOOGLE_APPLICATION_CREDENTIALS=${env.WORKSPACE_TMP}/gcp-credentials.json",
+                ],
+                "terraform_environment": [
+                    "TF_VAR_project_id=${env.GCP_PROJECT_ID}",
+                    "TF_VAR_state_bucket=${env.TF_STATE_BUCKET}",
+                ],
+                "terraform_init": 'terraform init -reconfigure -backend-config="bucket=$TF_STATE_BUCKET"',
+            },
+            # Entra ID trades only tokens for its own exchange audience, and matches one subject exactly:
+            # the identities trust main's builds only, so other branches have no plan.
+            "azure": {
+                "oidc_credential_id": "azure-oidc-token",
+                "oidc_audience": CLOUDS["azure"]["oidc_audience"],
+                "token_file": "ARM_OIDC_TOKEN_FILE_PATH",
+                "plan_on_main_only": True,
+                "settings": {
+                    "sign_in": ["AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"],
+                    "terraform": [
+                        "TF_STATE_RESOURCE_GROUP",
+                        "TF_STATE_STORAGE_ACCOUNT",
+                        "TF_STATE_CONTAINER",
+                    ],
+                },
+                "environment": [
+                    "ARM_CLIENT_ID=${env.{identity}}",
+                    "ARM_TENANT_ID=${env.AZURE_TENANT_ID}",
+                    "ARM_SUBSCRIPTION_ID=${env.AZURE_SUBSCRIPTION_ID}",
+                    "ARM_USE_OIDC=true",
+                ],
+                "terraform_environment": ["TF_VAR_subscription_id=${env.AZURE_SUBSCRIPTION_ID}"],
+                "terraform_init": "terraform init -reconfigure"
+                ' -backend-config="resource_group_name=$TF_STATE_RESOURCE_GROUP"'
+                ' -backend-config="storage_account_name=$TF_STATE_STORAGE_ACCOUNT"'
+                ' -backend-config="container_name=$TF_STATE_CONTAINER"',
+            },
+        },
     },
 }
 

@@ -382,6 +382,33 @@ FEATURES: list[tuple[str, dict[str, list[str]]]] = [
             r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[(jenkins|renovate) ",
         ),
     ),
+    (
+        "Jenkins deploys to Google Cloud and Azure: the image pushed from main to Artifact Registry or ACR after a "
+        "login by the cloud's CLI with the deploy identity; plan and a main-only deploy behind `input` with the ID token "
+        "traded by workload identity federation (external-account credential configuration; the provider takes the "
+        "Jenkins issuer's tokens of this job's branches only) or Entra ID federated credentials (main's job URL exactly, "
+        "`ARM_OIDC_TOKEN_FILE_PATH`); the README names each credential, plugin and variable, from outputs the Terraform "
+        "has; Kubernetes pulls the image from the registry the Terraform makes",
+        each_language(
+            r"^tests/test_questions\.py::test_every_ci_system_is_accepted_with_every_cloud\[{lang}-ci=jenkins-",
+            r"^tests/test_wiring\.py::test_wiring\[(ci|gcp federation|terraform|docs|kubernetes)-{lang}-[^\]]*ci=jenkins-cloud=(gcp|azure)",
+            r"^tests/test_wiring\.py::test_wiring\[(ci|gcp federation|terraform|docs)-{lang}-[^\]]*cloud=(gcp|azure)-ci=jenkins",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[jenkins (gcp|azure|kubernetes) ",
+            STATIC
+            + r"test_(terraform|checkov|jenkinsfile)[a-z_]*\[{lang}-[^\]]*(cloud=(gcp|azure)-ci=jenkins|ci=jenkins-cloud=(gcp|azure))",
+        ),
+    ),
+    (
+        "OAuth 2.0 deployed by CI: the plan and deploy of every CI system give Terraform the issuer and audience "
+        "(GitHub from repository variables, GitLab and Jenkins waiting for `TF_VAR_oidc_issuer` and "
+        "`TF_VAR_oidc_audience`), which the README names",
+        each_language_offering(
+            "auth",
+            "oauth2",
+            r"^tests/test_wiring\.py::test_wiring\[oauth2 ci-{id}",
+            r"^tests/test_wiring\.py::test_a_mutated_file_fails_its_check\[((github|gitlab|jenkins) )?oauth2 ",
+        ),
+    ),
     ("compose.yaml matches the compose spec", each_language(STATIC + r"test_compose.*\[{lang}")),
     ("Terraform is `terraform fmt` clean and parses", each_language(STATIC + r"test_terraform.*\[{lang}")),
     (

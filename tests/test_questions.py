@@ -153,6 +153,28 @@ def test_jenkins_is_accepted_for_every_language(tmp_path, language):
     assert (tmp_path / "out" / "Jenkinsfile").is_file()
 
 
+# No CI system refuses a cloud: each one deploys to every cloud, whatever the language.
+CI_CLOUDS = [
+    (language, ci, cloud)
+    for language in ENABLED_LANGUAGES
+    for ci, row in stacks.CI_SYSTEMS.items()
+    if row["enabled"]
+    for cloud, cloud_row in stacks.CLOUDS.items()
+    if cloud_row["enabled"]
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "ci", "cloud"),
+    CI_CLOUDS,
+    ids=[f"{lang}-ci={ci}-cloud={cloud}" for lang, ci, cloud in CI_CLOUDS],
+)
+def test_every_ci_system_is_accepted_with_every_cloud(tmp_path, language, ci, cloud):
+    _copy(tmp_path, language=language, ci=ci, cloud=cloud)
+    answers = (tmp_path / "out" / ".copier-answers.yml").read_text()
+    assert f"ci: {ci}" in answers and f"cloud: {cloud}" in answers
+
+
 @pytest.mark.parametrize("language", ENABLED_LANGUAGES)
 def test_nginx_is_offered_with_every_language(tmp_path, language):
     _copy(tmp_path, language=language, nginx=True)

@@ -14,6 +14,7 @@ import posixpath
 import re
 import shlex
 import shutil
+import textwrap
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -1044,11 +1045,13 @@ _AZURE_DEPLOY_SCOPES = {
 def check_azure_ci_trust(tf: dict, full: dict) -> None:
     """Terraform makes the trust CI needs: two user-assigned identities, each with a federated
     credential for the CI system's issuer and Entra ID's audience, trusting one exact subject of this
-    repository (the deploy one: GitHub's production environment, GitLab's default branch); the deploy
-    identity may import images and update the app, on those resources only."""
+    repository (the deploy one: GitHub's production environment, GitLab's default branch, Jenkins'
+    deploy branch job); the deploy identity may import images (Jenkins: push them) and update the app,
+    on those resources only."""
     resources, variables, outputs = tf["resource"], tf["variable"], tf["output"]
     credentials = tf["locals"]["ci_credentials"]
     subjects = {name: (c["identity"], c["subject"]) for name, c in credentials.items()}
+    audience = CLOUDS["azure"]["oidc_audience"]
     if full["ci"] == "github":
         issuer = "https://token.actions.githubusercontent.com"
         repository = "repo:${var.github_repository}"
@@ -1061,6 +1064,22 @@ def check_azure_ci_trust(tf: dict, full: dict) -> None:
         assert (
             variables["github_repository"]["default"] == f"{full['repository_owner']}/{full['project_slug']}"
         )
+    elif full["ci"] == "jenkins":
+        issuer, audience = "${local.jenkins_issuer}", "${var.jenkins_oidc_audience}"
+        assert tf["locals"]["jenkins_issuer"] == "${var.jenkins_url}oidc", "the plugin's issuer"
+        job = "${var.jenkins_url}${var.jenkins_job_path}job/${var.jenkins_deploy_branch}/"
+        assert tf["locals"]["jenkins_deploy_job"] == job, "the subject is the deploy branch's job URL"
+        assert subjects == {
+            "plan": ("plan", "${local.jenkins_deploy_job}"),
+            "deploy": ("deploy", "${local.jenkins_deploy_job}"),
+        }, "the deploy branch's builds only"
+        check_jenkins_trust_variables(variables, full)
+        push = resources["azurerm_role_assignment"]["ci_deploy_push"]
+        assert push == {
+            "scope": "${azurerm_container_registry.main.id}",
+            "role_definition_name": "AcrPush",
+            "principal_id": '${azurerm_user_assigned_identity.ci["deploy"].principal_id}',
+        }, "Jenkins pushes the image itself: the deploy identity pushes to this registry only"
     else:
         issuer = "${var.gitlab_url}"
         branch = "project_path:${var.gitlab_project_path}:ref_type:branch:ref:${var.gitlab_deploy_branch}"
@@ -1082,7 +1101,7 @@ def check_azure_ci_trust(tf: dict, full: dict) -> None:
     )
     assert credential["parent_id"] == "${azurerm_user_assigned_identity.ci[each.value.identity].id}"
     assert credential["issuer"] == issuer
-    assert credential["audience"] == [CLOUDS["azure"]["oidc_audience"]]
+    assert credential["audience"] == [audience]
 
     deploy = resources["azurerm_role_definition"]["ci_deploy"]
     (permissions,) = deploy["permissions"]
@@ -1094,7 +1113,11 @@ def check_azure_ci_trust(tf: dict, full: dict) -> None:
     deploy_role = "${azurerm_role_definition.ci_deploy.role_definition_resource_id}"
     scoped = {a["scope"] for a in assignments.values() if a.get("role_definition_id") == deploy_role}
     assert scoped == _AZURE_DEPLOY_SCOPES, f"the deploy role is granted on {scoped}"
-    assert all(a.get("role_definition_name") in (None, "Reader", "AcrPull") for a in assignments.values())
+    assert all(
+        a.get("role_definition_name") in (None, "Reader", "AcrPull")
+        for name, a in assignments.items()
+        if name != "ci_deploy_push" or full["ci"] != "jenkins"
+    )
     assert assignments["ci_read"]["scope"] == "${azurerm_resource_group.main.id}"
     assert {"tenant_id", "ci_plan_client_id", "ci_deploy_client_id", "registry_name"} <= set(outputs)
 
@@ -1516,8 +1539,9 @@ def check_gitlab_ci(project: Path, answers: dict) -> None:
     # The CI/CD variables the AWS jobs wait for are the ones the README tells the learner to set,
     # from outputs the Terraform has.
     readme = (project / "README.md").read_text(encoding="utf-8")
-    waited = {name for job in aws for name in re.findall(r"\$([A-Z_]+)", jobs[job]["rules"][0]["if"])}
-    waited -= {"CI_COMMIT_BRANCH", "CI_DEFAULT_BRANCH"}
+    waited = {name for job in aws for name in re.findall(r"\$(\w+)", jobs[job]["rules"][0]["if"])}
+    # auth=oauth2's settings too: check_oauth2_reaches_ci.
+    waited -= {"CI_COMMIT_BRANCH", "CI_DEFAULT_BRANCH", *OAUTH2_CI_SETTINGS["gitlab"].values()}
     assert waited == {"AWS_PLAN_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "ECR_REPOSITORY_URL"}
     assert all(f"`{name}`" in readme for name in waited), "the README names every variable to set"
     outputs = load_terraform(project / directory)["output"]
@@ -1591,8 +1615,9 @@ def check_gitlab_azure(project: Path, jobs: dict, text: str, full: dict) -> None
     assert options["--name"] == "$AZURE_REGISTRY_NAME"
 
     readme = (project / "README.md").read_text(encoding="utf-8")
-    waited = {name for job in clients for name in re.findall(r"\$([A-Z_]+)", jobs[job]["rules"][0]["if"])}
-    waited -= {"CI_COMMIT_BRANCH", "CI_DEFAULT_BRANCH"}
+    waited = {name for job in clients for name in re.findall(r"\$(\w+)", jobs[job]["rules"][0]["if"])}
+    # auth=oauth2's settings too: check_oauth2_reaches_ci.
+    waited -= {"CI_COMMIT_BRANCH", "CI_DEFAULT_BRANCH", *OAUTH2_CI_SETTINGS["gitlab"].values()}
     assert waited == {"AZURE_PLAN_CLIENT_ID", "AZURE_DEPLOY_CLIENT_ID", "AZURE_REGISTRY_NAME"}
     used = set(re.findall(r"\$(AZURE_[A-Z_]+)", text)) - {"AZURE_ID_TOKEN"}
     for name in used:
@@ -1680,7 +1705,12 @@ def check_gitlab_gcp(project: Path, full: dict, jobs: dict, default_branch: str)
             config
         )
         (rule,) = job["rules"]
-        waited |= set(re.findall(r"\$([A-Z_]+)", rule["if"])) - {"CI_COMMIT_BRANCH", "CI_DEFAULT_BRANCH"}
+        # auth=oauth2's settings too: check_oauth2_reaches_ci.
+        waited |= set(re.findall(r"\$(\w+)", rule["if"])) - {
+            "CI_COMMIT_BRANCH",
+            "CI_DEFAULT_BRANCH",
+            *OAUTH2_CI_SETTINGS["gitlab"].values(),
+        }
         assert account.lstrip("$") in rule["if"], f"{name} waits for {account}"
         if name != "plan":
             assert rule["if"].startswith(default_branch + " &&"), f"{name} runs on the default branch only"
@@ -1797,6 +1827,9 @@ def check_gcp_federation(project: Path, answers: dict) -> None:
     resources, variables = tf["resource"], tf["variable"]
     provider = resources["google_iam_workload_identity_pool_provider"]["ci"]
     (oidc,) = provider["oidc"]
+    if full["ci"] == "jenkins":
+        check_gcp_jenkins_federation(tf, full)
+        return
     if full["ci"] == "gitlab":
         claim, repository = "project_path", "gitlab_project_path"
         assert oidc["issuer_uri"] == "${var.gitlab_url}"
@@ -1810,12 +1843,7 @@ def check_gcp_federation(project: Path, answers: dict) -> None:
         assert "allowed_audiences" not in oidc, "the provider's own name, which GitHub's auth action asks for"
         subject = "repo:${var.github_repository}:environment:${var.github_deploy_environment}"
         assert variables["github_deploy_environment"]["default"] == CI_SYSTEMS["github"]["deploy_environment"]
-        state = resources["google_storage_bucket_iam_member"]["ci_state"]
-        assert state["bucket"] == "${var.state_bucket}"
-        assert state["for_each"] == {
-            "roles/storage.objectViewer": "${google_service_account.ci_plan.email}",
-            "roles/storage.objectUser": "${google_service_account.ci_deploy.email}",
-        }, "the plan reads the state, the deploy writes it"
+        check_gcp_state_grants(resources)
     assert variables[repository]["default"] == f"{full['repository_owner']}/{full['project_slug']}"
     assert provider["attribute_mapping"] == {
         "google.subject": "assertion.sub",
@@ -1835,6 +1863,14 @@ def check_gcp_federation(project: Path, answers: dict) -> None:
         assert members[name]["service_account_id"] == f"${{google_service_account.{account}.name}}"
         assert members[name]["role"] == "roles/iam.workloadIdentityUser"
         assert members[name]["member"] == member, f"{name}: {member}"
+    check_gcp_ci_grants(tf)
+
+
+def check_gcp_ci_grants(tf: dict) -> None:
+    """The CI accounts only read the project; the deploy account pushes to the registry, rolls out
+    the service and hands over its account, nothing else; no key exists; the outputs name them."""
+    resources = tf["resource"]
+    members = resources["google_service_account_iam_member"]
     assert {member["role"] for member in resources["google_project_iam_member"].values()} == {
         "roles/viewer"
     }, "project-wide, the CI accounts only read"
@@ -1851,6 +1887,65 @@ def check_gcp_federation(project: Path, answers: dict) -> None:
         "ci_plan_service_account",
         "ci_deploy_service_account",
     }
+
+
+def check_gcp_state_grants(resources: dict) -> None:
+    """The state in Cloud Storage: the plan account reads it, the deploy account writes it."""
+    state = resources["google_storage_bucket_iam_member"]["ci_state"]
+    assert state["bucket"] == "${var.state_bucket}"
+    assert state["for_each"] == {
+        "roles/storage.objectViewer": "${google_service_account.ci_plan.email}",
+        "roles/storage.objectUser": "${google_service_account.ci_deploy.email}",
+    }, "the plan reads the state, the deploy writes it"
+
+
+def check_gcp_jenkins_federation(tf: dict, full: dict) -> None:
+    """ci=jenkins on Google Cloud: the workload identity provider takes the Jenkins issuer's tokens
+    for the audience of the credential, of this repository's multibranch job's branch builds only
+    (their subject is the job URL); any of them may plan, main's job alone may deploy."""
+    resources, local = tf["resource"], tf["locals"]
+    provider = resources["google_iam_workload_identity_pool_provider"]["ci"]
+    (oidc,) = provider["oidc"]
+    assert local["jenkins_issuer"] == "${var.jenkins_url}oidc", "the plugin's issuer"
+    assert local["jenkins_job_url"] == "${var.jenkins_url}${var.jenkins_job_path}"
+    assert oidc == {
+        "issuer_uri": "${local.jenkins_issuer}",
+        "allowed_audiences": ["${var.jenkins_oidc_audience}"],
+    }
+    check_jenkins_trust_variables(tf["variable"], full)
+    assert provider["attribute_mapping"] == {"google.subject": "assertion.sub"}
+    assert provider["attribute_condition"] == "assertion.sub.startsWith('${local.jenkins_job_url}job/')", (
+        "the provider takes the branch builds of this repository's job only"
+    )
+    deploy = "${local.jenkins_job_url}job/${var.jenkins_deploy_branch}/"
+    assert local["deploy_subject"] == deploy, "one exact subject may deploy: main's job"
+    members = resources["google_service_account_iam_member"]
+    pool = "iam.googleapis.com/${local.ci_pool}"
+    federation = {
+        "ci_plan_federation": ("ci_plan", f"principalSet://{pool}/*"),
+        "ci_deploy_federation": ("ci_deploy", f"principal://{pool}/subject/${{local.deploy_subject}}"),
+    }
+    for name, (account, member) in federation.items():
+        assert members[name]["service_account_id"] == f"${{google_service_account.{account}.name}}"
+        assert members[name]["role"] == "roles/iam.workloadIdentityUser"
+        assert members[name]["member"] == member, f"{name}: {member}"
+    check_gcp_state_grants(resources)
+    check_gcp_ci_grants(tf)
+
+
+def check_jenkins_trust_variables(variables: dict, full: dict) -> None:
+    """The Jenkins inputs of a cloud's trust: the controller's URL with no default (no placeholder
+    issuer is trusted), the multibranch job the README has the learner create, main, and the audience
+    of the cloud's ID token credential; each described and validated."""
+    audience = CI_SYSTEMS["jenkins"]["identities"][full["cloud"]]["oidc_audience"]
+    assert "default" not in variables["jenkins_url"], "no placeholder issuer is trusted"
+    assert variables["jenkins_job_path"]["default"] == f"job/{full['project_slug']}/", (
+        "the multibranch job the README has the learner create"
+    )
+    assert variables["jenkins_deploy_branch"]["default"] == "main"
+    assert variables["jenkins_oidc_audience"]["default"] == audience, "the credential's audience"
+    for name in ("jenkins_url", "jenkins_job_path", "jenkins_deploy_branch", "jenkins_oidc_audience"):
+        assert variables[name].get("description") and variables[name].get("validation"), name
 
 
 # --- Jenkins ------------------------------------------------------------------------------------
@@ -1880,6 +1975,14 @@ def _sh(block: str) -> list[str]:
     return [re.sub(r"\\(.)", r"\1", command) for command in _SH.findall(block)]
 
 
+_SH_SCRIPT = re.compile(r"\bsh '''(.*?)'''", re.DOTALL)
+
+
+def _sh_scripts(block: str) -> list[str]:
+    """The scripts of the `sh '''...'''` steps (Groovy triple-quoted strings), dedented, in order."""
+    return [textwrap.dedent(re.sub(r"\\(.)", r"\1", script)).strip() for script in _SH_SCRIPT.findall(block)]
+
+
 def _environment(block: str) -> dict[str, str]:
     """NAME = 'value' (or "value") lines of the block's first environment directive."""
     body = _groovy_block(block, "environment")
@@ -1888,7 +1991,20 @@ def _environment(block: str) -> dict[str, str]:
 
 def _waits_for(block: str) -> set[str]:
     """The environment variables a stage's `when { expression { env.X && ... } }` waits for."""
-    return set(re.findall(r"env\.([A-Z_]+)", _groovy_block(block, "when")))
+    return set(re.findall(r"env\.(\w+)", _groovy_block(block, "when")))
+
+
+# What a cloud's long-lived credentials are called where a CI system would hold them.
+LONG_LIVED_KEYS = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SESSION_TOKEN",
+    "ARM_CLIENT_SECRET",
+    "AZURE_CLIENT_SECRET",
+    "--password ",
+    "private_key",
+    "GOOGLE_CREDENTIALS",
+)
 
 
 def check_jenkins_ci(project: Path, answers: dict) -> None:
@@ -1970,6 +2086,9 @@ def check_jenkins_ci(project: Path, answers: dict) -> None:
     )
     push = _stage(image, "Push")
     assert "branch 'main'" in _groovy_block(push, "when"), "only main pushes"
+    assert registry["image"] == JENKINS_PUSHES[full["cloud"]].format(slug=full["project_slug"]), (
+        f"pushed to the registry of cloud={full['cloud']}"
+    )
     pushes = [command for command in _sh(push) if "docker push" in command]
     assert pushes == [
         f'docker tag "{local}" "{registry["image"]}:{tag}" && docker push "{registry["image"]}:{tag}"'
@@ -1977,8 +2096,8 @@ def check_jenkins_ci(project: Path, answers: dict) -> None:
     ], f"pushed to {registry['image']} only, tagged {registry['tags']}"
     assert "docker login" in push.split("docker push")[0], "the push logs in first"
 
-    for word in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"):
-        assert word not in text, f"no long-lived AWS key: {word} is not in the Jenkinsfile"
+    for word in LONG_LIVED_KEYS:
+        assert word not in text, f"no long-lived cloud key: {word} is not in the Jenkinsfile"
     readme = (project / "README.md").read_text(encoding="utf-8")
     listed = {plugin for plugin in ci["plugins"] if f"`{plugin}`" in readme}
     assert listed == set(ci["plugins"]) - (set() if directory else {"oidc-provider"}), (
@@ -1988,15 +2107,20 @@ def check_jenkins_ci(project: Path, answers: dict) -> None:
     if not directory:
         assert credentials == {ci["registry_credential_id"]} and f"`{ci['registry_credential_id']}`" in readme
         assert _waits_for(push) == {"REGISTRY"} and "`REGISTRY`" in readme
-        assert not {"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} & set(re.findall(r"\w+", text)), (
-            "no cloud, no AWS access"
-        )
+        signs_in = {
+            word for login in JENKINS_LOGIN.values() for word in (login["identity"], login["token_file"])
+        }
+        assert not signs_in & set(re.findall(r"\w+", text)), "no cloud, no cloud access"
         return
 
-    assert credentials == {ci["oidc_credential_id"]}, "AWS is reached with the ID token only"
-    assert f"`{ci['oidc_credential_id']}`" in readme and f"audience `{ci['oidc_audience']}`" in readme, (
-        "the README creates the credential jenkins_oidc.tf trusts"
-    )
+    cloud = full["cloud"]
+    identity = ci["identities"][cloud]
+    login = JENKINS_LOGIN[cloud]
+    assert credentials == {identity["oidc_credential_id"]}, f"{cloud} is reached with the ID token only"
+    assert (
+        f"`{identity['oidc_credential_id']}`" in readme
+        and f"audience `{identity['oidc_audience']}`" in readme
+    ), "the README creates the credential the cloud's Terraform trusts, for the audience it accepts"
     assert f"image '{ci['images']['terraform']}'" in _stage(text, "Terraform")
     assert _sh(_stage(text, "Validate")) == [
         "terraform fmt -check -recursive -diff",
@@ -2005,41 +2129,207 @@ def check_jenkins_ci(project: Path, answers: dict) -> None:
     ]
     assert f"dir('{directory}')" in _stage(text, "Validate")
     deploy = _stage(text, "Deploy")
-    roles = {"Push": "AWS_DEPLOY_ROLE_ARN", "Plan": "AWS_PLAN_ROLE_ARN", "Deploy": "AWS_DEPLOY_ROLE_ARN"}
-    for name, role in roles.items():
+    who = CLOUDS[cloud]["ci_variables"]
+    acts_as = {"Push": who["deploy"], "Plan": who["plan"], "Deploy": who["deploy"]}
+    for name, variable in acts_as.items():
         block = push if name == "Push" else _stage(text, name)
         binding = _groovy_block(block, "withCredentials")
-        assert f'"AWS_ROLE_ARN=${{env.{role}}}"' in binding, f"{name} assumes {role}"
-        assert "file(credentialsId: " in block and "variable: 'AWS_WEB_IDENTITY_TOKEN_FILE'" in block, (
-            f"{name} binds the ID token where the AWS SDKs read it"
-        )
-        assert role in _waits_for(block), f"{name} waits for {role}"
+        assert f'"{login["identity"]}=${{env.{variable}}}"' in binding, f"{name} acts as {variable}"
+        assert (
+            f"file(credentialsId: '{identity['oidc_credential_id']}', variable: '{login['token_file']}')"
+            in (block)
+        ), f"{name} binds the ID token where {cloud}'s SDKs read it ({login['token_file']})"
+        assert variable in _waits_for(block), f"{name} waits for {variable}"
+        for line in login["environment"]:
+            assert re.search(rf"([\"']){re.escape(line)}\1,", binding), f"{name} sets {line}"
+        if cloud == "gcp":
+            (config,) = [script for script in _sh_scripts(binding) if "external_account" in script]
+            check_gcp_credential_config(config, login["token_file"])
+    # The push logs in to the registry it pushes to, with the cloud's CLI, by the deploy identity.
+    (signed_in,) = [script for script in _sh_scripts(push) if "docker login" in script]
+    assert f"'{ci['images'][login['cli']]}'" in signed_in, f"the login runs {login['cli']}"
+    assert signed_in.endswith(login["docker_login"]), f"docker login {login['docker_login']}"
+    target = signed_in.rsplit(" ", 1)[1].strip('"').removeprefix("https://")
+    if target == "$registry":
+        target = re.search(r'^registry="([^"]+)"$', signed_in, re.MULTILINE).group(1)
+    assert target == _registry_host(registry["image"]), f"the login's host {target} is {registry['image']}'s"
     when = _groovy_block(deploy, "when")
     assert "branch 'main'" in when and "beforeInput true" in when, "only main is offered the deploy"
     gate = _groovy_block(deploy, "input")
-    assert "message " in gate, "deploying waits for a person"
+    assert f"message 'Deploy this commit to {CLOUDS[cloud]['provider_label']}?'" in gate, "a person approves"
     assert deploy.index("input {") < deploy.index("agent {"), "no agent is held while waiting"
     assert _sh(deploy)[-1] == "terraform apply -auto-approve"
-    assert any(command.startswith("terraform plan ") for command in _sh(_stage(text, "Plan")))
+    plan = _stage(text, "Plan")
+    assert any(command.startswith("terraform plan ") for command in _sh(plan))
+    assert ("branch 'main'" in _groovy_block(plan, "when")) == (cloud == "azure"), (
+        "Entra ID trusts main's builds only, so only main plans on Azure"
+    )
+    for block in (plan, deploy):
+        assert login["init"] in _sh(block), f"terraform init finds the state: {login['init']}"
 
     # The environment variables the stages wait for are the ones the README tells the learner to
-    # set, the roles and registry from outputs the Terraform has.
-    waited = _waits_for(push) | _waits_for(_stage(text, "Plan")) | _waits_for(deploy)
-    assert waited == {"AWS_PLAN_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "ECR_REPOSITORY_URL", "TF_STATE_BUCKET"}
+    # set, the identities and registry from outputs the Terraform has.
+    oauth2 = set(CI_SYSTEMS["jenkins"]["oauth2_variables"].values()) if full["auth"] == "oauth2" else set()
+    registry_variable = re.match(r"\$(\w+)", registry["image"]).group(1)
+    assert _waits_for(push) == {who["deploy"], registry_variable} | JENKINS_SIGN_IN[cloud], (
+        "the push waits for the deploy identity, the registry and what signing in needs"
+    )
+    waited = _waits_for(push) | _waits_for(plan) | _waits_for(deploy)
+    assert waited == JENKINS_SETTINGS[cloud] | oauth2, f"the stages wait for {sorted(waited)}"
     assert all(f"`{name}`" in readme for name in waited), "the README names every variable to set"
     terraform = load_terraform(project / directory)
-    for name in waited - {"TF_STATE_BUCKET"}:
+    for name in waited & JENKINS_OUTPUTS[cloud].keys():
         source = re.search(rf"`{name}`\s+from\s+`(\w+)`", readme)
-        assert source and source.group(1) in terraform["output"], (
-            f"the README sets {name} from an output Terraform has"
+        assert source and source.group(1) == JENKINS_OUTPUTS[cloud][name], (
+            f"the README sets {name} from its output"
         )
-    # What CI passes to Terraform are its variables, and every one it must be given.
-    passed = set(re.findall(r"TF_VAR_(\w+)=", text))
+        assert source.group(1) in terraform["output"], f"the README sets {name} from an output Terraform has"
+    # What CI passes to Terraform are its variables, and every one it must be given: those the
+    # Jenkinsfile sets, and auth=oauth2's issuer and audience from the job's environment as they are.
+    passed = set(re.findall(r"TF_VAR_(\w+)=", text)) | {name.removeprefix("TF_VAR_") for name in oauth2}
     required = {name for name, variable in terraform["variable"].items() if "default" not in variable}
     assert passed <= set(terraform["variable"]), (
         f"TF_VAR_ of no variable: {passed - set(terraform['variable'])}"
     )
-    assert required - passed <= {"oidc_issuer", "oidc_audience"}, f"CI leaves {required - passed} unset"
+    assert not required - passed, f"CI leaves {required - passed} unset"
+
+
+# How a Jenkins build signs in to each cloud, restated from the clouds' documentation: the variable
+# the stages bind the ID token file to (where the AWS SDKs and the azurerm provider read it; Google's
+# credential configuration names it), the one naming the identity, what else the SDKs need, the CLI
+# and `docker login` of the push, and `terraform init` of the state the README makes.
+JENKINS_LOGIN = {
+    "aws": {
+        "token_file": "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "identity": "AWS_ROLE_ARN",
+        "environment": ["AWS_ROLE_SESSION_NAME=jenkins-${env.BUILD_NUMBER}"],
+        "cli": "aws_cli",
+        "docker_login": 'docker login --username AWS --password-stdin "$registry"',
+        "init": 'terraform init -reconfigure -backend-config="bucket=$TF_STATE_BUCKET"',
+    },
+    "gcp": {
+        "token_file": "GCP_ID_TOKEN_FILE",
+        "identity": "GCP_SERVICE_ACCOUNT",
+        "environment": ["GOOGLE_APPLICATION_CREDENTIALS=${env.WORKSPACE_TMP}/gcp-credentials.json"],
+        "cli": "gcloud",
+        "docker_login": 'docker login --username oauth2accesstoken --password-stdin "https://${ARTIFACT_REGISTRY_URL%%/*}"',
+        "init": 'terraform init -reconfigure -backend-config="bucket=$TF_STATE_BUCKET"',
+    },
+    "azure": {
+        "token_file": "ARM_OIDC_TOKEN_FILE_PATH",
+        "identity": "ARM_CLIENT_ID",
+        "environment": [
+            "ARM_TENANT_ID=${env.AZURE_TENANT_ID}",
+            "ARM_SUBSCRIPTION_ID=${env.AZURE_SUBSCRIPTION_ID}",
+            "ARM_USE_OIDC=true",
+        ],
+        "cli": "azure_cli",
+        # ACR's access tokens sign in under this fixed user name.
+        "docker_login": 'docker login --username 00000000-0000-0000-0000-000000000000 --password-stdin "$AZURE_REGISTRY_NAME.azurecr.io"',
+        "init": 'terraform init -reconfigure -backend-config="resource_group_name=$TF_STATE_RESOURCE_GROUP"'
+        ' -backend-config="storage_account_name=$TF_STATE_STORAGE_ACCOUNT"'
+        ' -backend-config="container_name=$TF_STATE_CONTAINER"',
+    },
+}
+
+# What signing in to a cloud needs besides the identity: the workload identity provider the token is
+# traded at, Entra ID's tenant and the subscription the registry is looked up in.
+JENKINS_SIGN_IN = {
+    "aws": set(),
+    "gcp": {"GCP_WORKLOAD_IDENTITY_PROVIDER"},
+    "azure": {"AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"},
+}
+
+# The job's environment variables the Jenkins stages wait for, per cloud, and the Terraform outputs
+# the README sets them from (the others the learner chooses: project, subscription, state storage).
+JENKINS_SETTINGS = {
+    "aws": {"AWS_PLAN_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "ECR_REPOSITORY_URL", "TF_STATE_BUCKET"},
+    "gcp": {
+        "GCP_PLAN_SERVICE_ACCOUNT",
+        "GCP_DEPLOY_SERVICE_ACCOUNT",
+        "GCP_WORKLOAD_IDENTITY_PROVIDER",
+        "ARTIFACT_REGISTRY_URL",
+        "GCP_PROJECT_ID",
+        "TF_STATE_BUCKET",
+    },
+    "azure": {
+        "AZURE_PLAN_CLIENT_ID",
+        "AZURE_DEPLOY_CLIENT_ID",
+        "AZURE_REGISTRY_NAME",
+        "AZURE_TENANT_ID",
+        "AZURE_SUBSCRIPTION_ID",
+        "TF_STATE_RESOURCE_GROUP",
+        "TF_STATE_STORAGE_ACCOUNT",
+        "TF_STATE_CONTAINER",
+    },
+}
+JENKINS_OUTPUTS = {
+    "aws": {
+        "AWS_PLAN_ROLE_ARN": "ci_plan_role_arn",
+        "AWS_DEPLOY_ROLE_ARN": "ci_deploy_role_arn",
+        "ECR_REPOSITORY_URL": "ecr_repository_url",
+    },
+    "gcp": {
+        "GCP_PLAN_SERVICE_ACCOUNT": "ci_plan_service_account",
+        "GCP_DEPLOY_SERVICE_ACCOUNT": "ci_deploy_service_account",
+        "GCP_WORKLOAD_IDENTITY_PROVIDER": "workload_identity_provider",
+        "ARTIFACT_REGISTRY_URL": "artifact_registry_url",
+    },
+    "azure": {
+        "AZURE_PLAN_CLIENT_ID": "ci_plan_client_id",
+        "AZURE_DEPLOY_CLIENT_ID": "ci_deploy_client_id",
+        "AZURE_REGISTRY_NAME": "registry_name",
+        "AZURE_TENANT_ID": "tenant_id",
+    },
+}
+
+# Where each cloud's registry is, as the Jenkinsfile names the image it pushes: the Terraform output
+# (set as the job's variable) and what follows it; the image Terraform deploys is the same.
+JENKINS_PUSHES = {
+    "aws": "$ECR_REPOSITORY_URL",
+    "gcp": "$ARTIFACT_REGISTRY_URL/{slug}",
+    "azure": "$AZURE_REGISTRY_NAME.azurecr.io/{slug}",
+    "none": "$REGISTRY/{slug}",
+}
+
+
+def _registry_host(image: str) -> str:
+    """The registry host of an image as the shell names it: `$URL/name` or `$URL` is `${URL%%/*}`."""
+    head = image.split("/", 1)[0]
+    variable = re.fullmatch(r"\$(\w+)", head)
+    return f"${{{variable.group(1)}%%/*}}" if variable else head
+
+
+def check_gcp_credential_config(script: str, token_file: str) -> None:
+    """Google's external-account credential configuration (the form GitLab's jobs write too): the
+    workload identity provider as audience, the service account to impersonate, the token file,
+    written where Google's SDKs and gcloud look."""
+    words = shlex.split(script.replace("\\\n", " "))
+    assert words[0] == "printf", script
+    template, *arguments = words[1:]
+    config = json.loads(template)
+    fields = [
+        config["audience"],
+        config["service_account_impersonation_url"],
+        config["credential_source"]["file"],
+    ]
+    assert [field.count("%s") for field in fields] == [1, 1, 1] and template.count("%s") == 3, (
+        "the provider, the account and the token file fill the configuration in that order"
+    )
+    assert config["type"] == "external_account"
+    assert config["audience"] == "//iam.googleapis.com/%s"
+    assert config["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt"
+    assert config["token_url"] == "https://sts.googleapis.com/v1/token"
+    assert config["service_account_impersonation_url"] == (
+        "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/%s:generateAccessToken"
+    )
+    assert arguments == [
+        "$GCP_WORKLOAD_IDENTITY_PROVIDER",
+        "$GCP_SERVICE_ACCOUNT",
+        f"${token_file}",
+        ">",
+        "$GOOGLE_APPLICATION_CREDENTIALS",
+    ], f"printf {arguments}"
 
 
 def check_ci_roles(terraform: dict, ci: str) -> None:
@@ -2081,7 +2371,9 @@ def check_jenkins_oidc(project: Path, answers: dict) -> None:
     controller's issuer, and roles only this repository's branch builds (deploy: main's) assume."""
     _stack, _db, full = _facts(project, answers)
     directory = terraform_dir(project, full)
-    if full["ci"] != "jenkins" or directory is None:
+    # On Google Cloud and Azure, ci_oidc.tf holds every CI system's trust (check_gcp_federation,
+    # check_azure_ci_trust).
+    if full["ci"] != "jenkins" or directory is None or full["cloud"] != "aws":
         if directory is not None:
             assert not (directory / "jenkins_oidc.tf").exists()
         return
@@ -2091,12 +2383,7 @@ def check_jenkins_oidc(project: Path, answers: dict) -> None:
     provider = resources["aws_iam_openid_connect_provider"]["jenkins"]
     assert provider["url"] == "${local.jenkins_issuer}"
     assert provider["client_id_list"] == ["${var.jenkins_oidc_audience}"]
-    assert variables["jenkins_oidc_audience"]["default"] == CI_SYSTEMS["jenkins"]["oidc_audience"]
-    assert variables["jenkins_job_path"]["default"] == f"job/{full['project_slug']}/", (
-        "the multibranch job the README has the learner create"
-    )
-    assert variables["jenkins_deploy_branch"]["default"] == "main"
-    assert "default" not in variables["jenkins_url"], "no placeholder issuer is trusted"
+    check_jenkins_trust_variables(variables, full)
     (assume,) = terraform["data"]["aws_iam_policy_document"]["ci_assume"]["statement"]
     assert assume["actions"] == ["sts:AssumeRoleWithWebIdentity"]
     assert assume["principals"] == [
@@ -2208,7 +2495,9 @@ def check_renovate_finds_the_jenkins_images(project: Path, full: dict, config: d
         if image
     }
     if CLOUDS[full["cloud"]]["terraform_dir"]:
-        images |= set(CI_SYSTEMS["jenkins"]["images"].values())
+        # Terraform, and the CLI of the cloud whose registry login the push needs.
+        ci_images = CI_SYSTEMS["jenkins"]["images"]
+        images |= {ci_images["terraform"], ci_images[JENKINS_LOGIN[full["cloud"]]["cli"]]}
     (manager,) = config["customManagers"]
     assert manager["datasourceTemplate"] == "docker"
     assert any(re.search(pattern.strip("/"), "Jenkinsfile") for pattern in manager["managerFilePatterns"])
@@ -2442,15 +2731,45 @@ def pushed_images(project: Path, full: dict) -> set[str]:
         )
         return {f"{published}:latest"}
     if full["ci"] == "jenkins":
-        # The registry the cloud's row names; the README has the learner point it at the published name.
+        # The cloud's registry as the Terraform makes it; without a cloud, the one the README names.
         registry = CI_SYSTEMS["jenkins"]["registries"][full["cloud"]]
-        published = registry["published_image"].format(
-            owner=full["repository_owner"].lower(), slug=full["project_slug"]
-        )
+        if terraform_dir(project, full) is not None:
+            published = jenkins_cloud_image(project, full)
+        else:
+            published = registry["published_image"].format(
+                owner=full["repository_owner"].lower(), slug=full["project_slug"]
+            )
         return {f"{published}:{tag.replace('$GIT_COMMIT', '<commit>')}" for tag in registry["tags"]}
     steps = load_yaml(project / ".github/workflows/ci.yml")["jobs"]["image"]["steps"]
     (push,) = [step for step in steps if step.get("with", {}).get("push") is True]
     return set(push["with"]["tags"].split())
+
+
+def jenkins_cloud_image(project: Path, full: dict) -> str:
+    """The image Jenkins pushes to the cloud's registry, as a cluster pulls it: the host and path the
+    Terraform makes (its default region and names), the placeholder the README explains for what
+    only the learner's account knows (account id, project id, the registry's random suffix)."""
+    tf = load_terraform(terraform_dir(project, full))
+    variables, resources, local = tf["variable"], tf["resource"], tf["locals"]
+    assert local["name"] == "${var.project_name}"
+    name = variables["project_name"]["default"]
+    placeholder = CI_SYSTEMS["jenkins"]["registries"][full["cloud"]]["placeholder"]
+    if full["cloud"] == "aws":
+        assert resources["aws_ecr_repository"]["app"]["name"] == "${local.name}"
+        return f"{placeholder}.dkr.ecr.{variables['aws_region']['default']}.amazonaws.com/{name}"
+    if full["cloud"] == "gcp":
+        assert resources["google_artifact_registry_repository"]["app"]["repository_id"] == "${local.name}"
+        assert local["registry"] == (
+            "${var.region}-docker.pkg.dev/${var.project_id}/"
+            "${google_artifact_registry_repository.app.repository_id}"
+        )
+        assert local["image"] == f"${{local.registry}}/{full['project_slug']}:${{var.image_tag}}"
+        return f"{variables['region']['default']}-docker.pkg.dev/{placeholder}/{name}/{full['project_slug']}"
+    (container,) = resources["azurerm_container_app"]["app"]["template"][0]["container"]
+    assert (
+        container["image"] == "${azurerm_container_registry.main.login_server}/${local.name}:${var.image_tag}"
+    )
+    return f"{placeholder}.azurecr.io/{name}"
 
 
 def check_kubernetes(project: Path, answers: dict) -> None:
@@ -2481,6 +2800,17 @@ def check_kubernetes(project: Path, answers: dict) -> None:
     assert container["image"] in pushed, f"the Deployment runs {container['image']}, CI pushes {pushed}"
     (image,) = kustomization["images"]
     assert image["name"] == container["image"] and image["newTag"], "kustomize sets the tag"
+    pushes_latest = any(tag.endswith(":latest") for tag in pushed_images(project, full))
+    assert (image["newTag"] == "latest") == pushes_latest, (
+        f"kustomize starts from `latest` exactly when CI pushes it (newTag: {image['newTag']})"
+    )
+    registry = CI_SYSTEMS[full["ci"]].get("registries", {}).get(full["cloud"], {})
+    if "placeholder" in registry:
+        section = (project / "README.md").read_text(encoding="utf-8").split("\n## Kubernetes\n", 1)[1]
+        for name in (registry["placeholder"], registry["output"]):
+            assert f"`{name}`" in section.split("\n## ", 1)[0], (
+                f"the README's Kubernetes section explains `{name}`"
+            )
 
     ports = {port["name"]: port["containerPort"] for port in container["ports"]}
     listens = {"http": stack["port"], **{extra["name"]: extra["port"] for extra in stack["extra_ports"]}}
@@ -2699,6 +3029,63 @@ def check_log_stack(project: Path, answers: dict) -> None:
     assert dashboard_title in readme, "the README says which dashboard shows the logs"
 
 
+# auth=oauth2: the CI settings the plan and deploy give Terraform as oidc_issuer and oidc_audience.
+# GitHub's repository variables reach a job only through its env; GitLab's CI/CD variables and a
+# Jenkins job's environment variables reach every step as they are, where Terraform reads TF_VAR_*.
+OAUTH2_CI_SETTINGS = {
+    "github": {"oidc_issuer": "OIDC_ISSUER", "oidc_audience": "OIDC_AUDIENCE"},
+    "gitlab": {"oidc_issuer": "TF_VAR_oidc_issuer", "oidc_audience": "TF_VAR_oidc_audience"},
+    "jenkins": {"oidc_issuer": "TF_VAR_oidc_issuer", "oidc_audience": "TF_VAR_oidc_audience"},
+}
+
+
+def check_oauth2_reaches_ci(project: Path, answers: dict) -> None:
+    """auth=oauth2 with Terraform: the issuer and audience are Terraform variables with no default
+    (a plan without them fails), so CI's plan and deploy get them, from CI settings the README names:
+    GitHub's jobs map the repository variables, GitLab's and Jenkins' wait for theirs. Without
+    oauth2, no CI file or Terraform speaks of them."""
+    _stack, _db, full = _facts(project, answers)
+    directory = terraform_dir(project, full)
+    ci_file = project / CI_SYSTEMS[full["ci"]]["files"][0]
+    text = ci_file.read_text(encoding="utf-8")
+    if directory is None or full["auth"] != "oauth2":
+        assert "oidc_issuer" not in text, f"{ci_file.name} passes no issuer without oauth2"
+        if directory is not None:
+            assert "oidc_issuer" not in load_terraform(directory)["variable"]
+        return
+    variables = load_terraform(directory)["variable"]
+    settings = OAUTH2_CI_SETTINGS[full["ci"]]
+    for name in settings:
+        assert "default" not in variables[name], f"var.{name} has no default: production needs the real one"
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{setting}`" in readme for setting in settings.values()), "the README names the CI settings"
+    if full["ci"] == "github":
+        jobs = load_yaml(project / ".github/workflows/ci.yml")["jobs"]
+        terraform_jobs = [
+            job
+            for job in jobs.values()
+            if any(re.search(r"terraform (plan|apply)", step.get("run", "")) for step in job["steps"])
+        ]
+        assert len(terraform_jobs) == 2, "the plan and deploy jobs"
+        for job in terraform_jobs:
+            for name, setting in settings.items():
+                assert job["env"].get(f"TF_VAR_{name}") == f"${{{{ vars.{setting} }}}}", (
+                    f"the job passes Terraform {name} from vars.{setting}"
+                )
+    elif full["ci"] == "gitlab":
+        jobs = load_yaml(ci_file)
+        for name in ("plan", "deploy"):
+            (rule,) = jobs[name]["rules"]
+            assert all(f"${setting}" in rule["if"] for setting in settings.values()), (
+                f"{name} waits for the CI/CD variables Terraform reads"
+            )
+    else:
+        for name in ("Plan", "Deploy"):
+            assert set(settings.values()) <= _waits_for(_stage(text, name)), (
+                f"{name} waits for the job's variables Terraform reads"
+            )
+
+
 CHECKS = {
     "dockerfile": check_dockerfile,
     "compose": check_compose,
@@ -2710,6 +3097,7 @@ CHECKS = {
     "ci oidc": check_ci_oidc,
     "gcp federation": check_gcp_federation,
     "jenkins oidc": check_jenkins_oidc,
+    "oauth2 ci": check_oauth2_reaches_ci,
     "dependabot": check_dependabot,
     "makefile": check_makefile,
     "docs": check_docs,
@@ -2752,6 +3140,9 @@ _WIF_POOL = 'resource "google_iam_workload_identity_pool" "ci" {\n  workload_ide
 _JENKINS = {"ci": "jenkins", "database": "postgresql", "cache": "redis", "api_style": "grpc"}
 _JENKINS_NO_CLOUD = {"ci": "jenkins", "cloud": "none"}
 _JENKINS_TF = "infra/terraform/jenkins_oidc.tf"
+_JENKINS_GCP = {"ci": "jenkins", "cloud": "gcp", "database": "postgresql"}
+_JENKINS_AZURE = {"ci": "jenkins", "cloud": "azure", "database": "postgresql"}
+_SLUG = "backend-roadmap-service"
 
 MUTATIONS = {
     "dependabot terraform directory": (
@@ -3983,6 +4374,216 @@ MUTATIONS = {
         "renovate.json",
         "(?<currentValue>[0-9]",
         "(?<currentValue>v[0-9]",
+    ),
+    "jenkins gcp login to another registry": (
+        "ci",
+        _JENKINS_GCP,
+        "Jenkinsfile",
+        '"https://${ARTIFACT_REGISTRY_URL%%/*}"',
+        '"https://gcr.io"',
+    ),
+    "jenkins gcp credential config without the token file": (
+        "ci",
+        _JENKINS_GCP,
+        "Jenkinsfile",
+        '"$GCP_ID_TOKEN_FILE" > "$GOOGLE_APPLICATION_CREDENTIALS"',
+        '"$GCP_ID_TOKEN" > "$GOOGLE_APPLICATION_CREDENTIALS"',
+    ),
+    "jenkins gcp plan as the deploy account": (
+        "ci",
+        _JENKINS_GCP,
+        "Jenkinsfile",
+        '"GCP_SERVICE_ACCOUNT=${env.GCP_PLAN_SERVICE_ACCOUNT}"',
+        '"GCP_SERVICE_ACCOUNT=${env.GCP_DEPLOY_SERVICE_ACCOUNT}"',
+    ),
+    "jenkins gcp push without the provider": (
+        "ci",
+        _JENKINS_GCP,
+        "Jenkinsfile",
+        " && env.GCP_WORKLOAD_IDENTITY_PROVIDER",
+        "",
+    ),
+    "jenkins gcp pushes elsewhere": (
+        "ci",
+        _JENKINS_GCP,
+        "Jenkinsfile",
+        'docker push "$ARTIFACT_REGISTRY_URL/',
+        'docker push "$ARTIFACT_REGISTRY_URL/images/',
+    ),
+    "jenkins gcp readme credential audience": (
+        "ci",
+        _JENKINS_GCP,
+        "README.md",
+        "audience `gcp-workload-identity-federation`",
+        "audience `sts.amazonaws.com`",
+    ),
+    "jenkins gcp readme variable from a missing output": (
+        "ci",
+        _JENKINS_GCP,
+        "README.md",
+        "`GCP_WORKLOAD_IDENTITY_PROVIDER` from `workload_identity_provider`",
+        "`GCP_WORKLOAD_IDENTITY_PROVIDER` from `identity_provider`",
+    ),
+    "jenkins gcp provider for another issuer": (
+        "gcp federation",
+        _JENKINS_GCP,
+        _GCP_OIDC,
+        "issuer_uri        = local.jenkins_issuer",
+        "issuer_uri        = var.jenkins_url",
+    ),
+    "jenkins gcp provider for another audience": (
+        "gcp federation",
+        _JENKINS_GCP,
+        _GCP_OIDC,
+        "allowed_audiences = [var.jenkins_oidc_audience]",
+        'allowed_audiences = ["sts.amazonaws.com"]',
+    ),
+    "jenkins gcp provider takes every job": (
+        "gcp federation",
+        _JENKINS_GCP,
+        _GCP_OIDC,
+        "assertion.sub.startsWith('${local.jenkins_job_url}job/')",
+        "assertion.sub.startsWith('${var.jenkins_url}')",
+    ),
+    "jenkins gcp any branch deploys": (
+        "gcp federation",
+        _JENKINS_GCP,
+        _GCP_OIDC,
+        'deploy_subject = "${local.jenkins_job_url}job/${var.jenkins_deploy_branch}/"',
+        'deploy_subject = "${local.jenkins_job_url}job/"',
+    ),
+    "jenkins gcp plan writes the state": (
+        "gcp federation",
+        _JENKINS_GCP,
+        _GCP_OIDC,
+        '"roles/storage.objectViewer" = google_service_account.ci_plan.email',
+        '"roles/storage.objectAdmin" = google_service_account.ci_plan.email',
+    ),
+    "jenkins gcp placeholder issuer": (
+        "gcp federation",
+        _JENKINS_GCP,
+        "infra/terraform/variables.tf",
+        'variable "jenkins_url" {\n',
+        'variable "jenkins_url" {\n  default = "https://jenkins.example.com/"\n',
+    ),
+    "jenkins azure login to another registry": (
+        "ci",
+        _JENKINS_AZURE,
+        "Jenkinsfile",
+        '--password-stdin "$AZURE_REGISTRY_NAME.azurecr.io"',
+        '--password-stdin "myregistry.azurecr.io"',
+    ),
+    "jenkins azure token where no sdk reads it": (
+        "ci",
+        _JENKINS_AZURE,
+        "Jenkinsfile",
+        "variable: 'ARM_OIDC_TOKEN_FILE_PATH'",
+        "variable: 'AZURE_ID_TOKEN'",
+    ),
+    "jenkins azure plans from every branch": (
+        "ci",
+        _JENKINS_AZURE,
+        "Jenkinsfile",
+        "                        // The plan identity trusts main's builds only.\n                        branch 'main'\n",
+        "",
+    ),
+    "jenkins azure state elsewhere": (
+        "ci",
+        _JENKINS_AZURE,
+        "Jenkinsfile",
+        '-backend-config="container_name=$TF_STATE_CONTAINER"',
+        '-backend-config="container_name=tfstate"',
+    ),
+    "jenkins azure readme variable from a missing output": (
+        "ci",
+        _JENKINS_AZURE,
+        "README.md",
+        "`AZURE_TENANT_ID` from `tenant_id`",
+        "`AZURE_TENANT_ID` from `tenant`",
+    ),
+    "jenkins azure any branch signs in": (
+        "terraform",
+        _JENKINS_AZURE,
+        f"{_AZURE_TF}/ci_oidc.tf",
+        'job/${var.jenkins_deploy_branch}/"',
+        'job/"',
+    ),
+    "jenkins azure credential for another issuer": (
+        "terraform",
+        _JENKINS_AZURE,
+        f"{_AZURE_TF}/ci_oidc.tf",
+        "issuer              = local.jenkins_issuer",
+        "issuer              = var.jenkins_url",
+    ),
+    "jenkins azure pushes anywhere": (
+        "terraform",
+        _JENKINS_AZURE,
+        f"{_AZURE_TF}/ci_oidc.tf",
+        '  scope                = azurerm_container_registry.main.id\n  role_definition_name = "AcrPush"',
+        '  scope                = azurerm_resource_group.main.id\n  role_definition_name = "AcrPush"',
+    ),
+    "jenkins kubernetes image from another region": (
+        "kubernetes",
+        {"ci": "jenkins", "kubernetes": True},
+        _K8S_DEPLOYMENT,
+        "aws-account-id.dkr.ecr.eu-west-1.amazonaws.com",
+        "aws-account-id.dkr.ecr.us-east-1.amazonaws.com",
+    ),
+    "jenkins kubernetes image from another repository": (
+        "kubernetes",
+        {"ci": "jenkins", "kubernetes": True, "cloud": "gcp"},
+        _K8S_DEPLOYMENT,
+        f"europe-west1-docker.pkg.dev/gcp-project-id/{_SLUG}/{_SLUG}",
+        f"europe-west1-docker.pkg.dev/gcp-project-id/{_SLUG}",
+    ),
+    "jenkins kubernetes starts from a tag never pushed": (
+        "kubernetes",
+        {"ci": "jenkins", "kubernetes": True, "cloud": "azure"},
+        f"{KUBERNETES}/kustomization.yaml",
+        "newTag: commit-sha",
+        "newTag: latest",
+    ),
+    "jenkins kubernetes readme without the placeholder": (
+        "kubernetes",
+        {"ci": "jenkins", "kubernetes": True, "cloud": "azure"},
+        "README.md",
+        "`acr-registry-name` stands for",
+        "acr-registry-name stands for",
+    ),
+    "github oauth2 issuer not passed": (
+        "oauth2 ci",
+        {"auth": "oauth2"},
+        ".github/workflows/ci.yml",
+        "      TF_VAR_oidc_issuer: ${{ vars.OIDC_ISSUER }}\n",
+        "",
+    ),
+    "gitlab oauth2 plan without the audience": (
+        "oauth2 ci",
+        {"ci": "gitlab", "cloud": "gcp", "auth": "oauth2"},
+        _GITLAB_CI,
+        " && $TF_VAR_oidc_audience",
+        "",
+    ),
+    "jenkins oauth2 deploy without the issuer": (
+        "oauth2 ci",
+        {"ci": "jenkins", "cloud": "azure", "auth": "oauth2"},
+        "Jenkinsfile",
+        " && env.TF_VAR_oidc_issuer && env.TF_VAR_oidc_audience }\n            }\n            input",
+        " }\n            }\n            input",
+    ),
+    "oauth2 readme without the ci settings": (
+        "oauth2 ci",
+        {"ci": "gitlab", "cloud": "gcp", "auth": "oauth2"},
+        "README.md",
+        "`TF_VAR_oidc_issuer`",
+        "`TF_VAR_oidc`",
+    ),
+    "oauth2 issuer passed without oauth2": (
+        "oauth2 ci",
+        {},
+        ".github/workflows/ci.yml",
+        "      TF_VAR_image_tag: ${{ github.sha }}\n",
+        "      TF_VAR_image_tag: ${{ github.sha }}\n      TF_VAR_oidc_issuer: ${{ vars.OIDC_ISSUER }}\n",
     ),
     "makefile run": ("makefile", {}, "Makefile", "\tuv run --frozen python -m", "\tpython -m"),
     "makefile spaces": ("makefile", {}, "Makefile", "\tdocker compose down", "    docker compose down"),

@@ -6,8 +6,9 @@ two services, and secrets and IAM depend on both), plus the optional-file toggle
 auth none and a cache). All of those keep the default cloud;
 cloud=none goes with each of those answers at least once, so every pair of a cloud with another
 answer is rendered and checked. ci=gitlab and ci=jenkins each go with each language on a server
-database (with a cache and gRPC where the language has them), without a cloud, and with Kubernetes. cloud=azure goes with
-each language, CI system and database, and the toggles."""
+database (with a cache and gRPC where the language has them), without a cloud, and with Kubernetes
+(Jenkins' on each cloud, whose registry it pushes to). cloud=azure goes with each language, CI system and
+database, and the toggles; cloud=gcp with every value, and with each CI system."""
 
 from __future__ import annotations
 
@@ -121,17 +122,25 @@ for _language, _ci in itertools.product(ENABLED_LANGUAGES, ("gitlab", "jenkins")
     ANSWER_SETS[answer_set_id(_language, _wired)] = _wired
     _plain = {"language": _language, "ci": _ci, "cloud": "none"}
     ANSWER_SETS[answer_set_id(_language, _plain)] = _plain
-    # Kubernetes runs the image this pipeline pushes, from its registry.
+    # Kubernetes runs the image this pipeline pushes, from its registry (Jenkins': the cloud's).
     ANSWER_SETS[f"{_language}-kubernetes-ci={_ci}"] = {
         "language": _language,
         "kubernetes": True,
         "ci": _ci,
     }
+    if _ci == "jenkins":
+        for _cloud in ("gcp", "azure"):
+            ANSWER_SETS[f"{_language}-kubernetes-ci=jenkins-cloud={_cloud}"] = {
+                "language": _language,
+                "kubernetes": True,
+                "ci": "jenkins",
+                "cloud": _cloud,
+            }
 
 # cloud=azure with each language, each CI system and each database (every other value once, but the
 # cache Azure refuses), and with the toggles whose files speak of the deployment.
 for _language in ENABLED_LANGUAGES:
-    for _ci in ("github", "gitlab"):
+    for _ci in ("github", "gitlab", "jenkins"):
         for _answers in each_value_once(_language, {"cloud": "azure", "ci": _ci}):
             ANSWER_SETS[answer_set_id(_language, _answers)] = {"language": _language, **_answers}
     for _toggle in ("nginx", "kubernetes"):
@@ -150,6 +159,8 @@ for _language in ENABLED_LANGUAGES:
     _server = next(db for db in databases_for(_language) if DATABASES[db]["server"])
     _gitlab = {"language": _language, "database": _server, "ci": "gitlab", "cloud": "gcp"}
     ANSWER_SETS[answer_set_id(_language, _gitlab)] = _gitlab
+    for _answers in each_value_once(_language, {"cloud": "gcp", "ci": "jenkins"}):
+        ANSWER_SETS[answer_set_id(_language, _answers)] = {"language": _language, **_answers}
     ANSWER_SETS[f"{_language}-nginx-cloud=gcp"] = {"language": _language, "nginx": True, "cloud": "gcp"}
 # log_stack=loki with each language on every CI system and cloud: compose, Grafana and the README
 # change with it, and the CI and deployment files must not.
