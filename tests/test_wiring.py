@@ -1853,17 +1853,23 @@ def check_gcp_federation(project: Path, answers: dict) -> None:
         "the provider takes this repository's tokens only"
     )
     assert tf["locals"]["deploy_subject"] == subject, "one exact subject may deploy, no pattern"
+    check_gcp_account_federation(resources, plan_members=f"attribute.{claim}/${{var.{repository}}}")
+    check_gcp_ci_grants(tf)
+
+
+def check_gcp_account_federation(resources: dict, plan_members: str) -> None:
+    """Who may act as the CI accounts: the pool's `plan_members` as the plan account, one exact
+    subject (local.deploy_subject) as the deploy account."""
     members = resources["google_service_account_iam_member"]
     pool = "iam.googleapis.com/${local.ci_pool}"
     federation = {
-        "ci_plan_federation": ("ci_plan", f"principalSet://{pool}/attribute.{claim}/${{var.{repository}}}"),
+        "ci_plan_federation": ("ci_plan", f"principalSet://{pool}/{plan_members}"),
         "ci_deploy_federation": ("ci_deploy", f"principal://{pool}/subject/${{local.deploy_subject}}"),
     }
     for name, (account, member) in federation.items():
         assert members[name]["service_account_id"] == f"${{google_service_account.{account}.name}}"
         assert members[name]["role"] == "roles/iam.workloadIdentityUser"
         assert members[name]["member"] == member, f"{name}: {member}"
-    check_gcp_ci_grants(tf)
 
 
 def check_gcp_ci_grants(tf: dict) -> None:
@@ -1919,16 +1925,7 @@ def check_gcp_jenkins_federation(tf: dict, full: dict) -> None:
     )
     deploy = "${local.jenkins_job_url}job/${var.jenkins_deploy_branch}/"
     assert local["deploy_subject"] == deploy, "one exact subject may deploy: main's job"
-    members = resources["google_service_account_iam_member"]
-    pool = "iam.googleapis.com/${local.ci_pool}"
-    federation = {
-        "ci_plan_federation": ("ci_plan", f"principalSet://{pool}/*"),
-        "ci_deploy_federation": ("ci_deploy", f"principal://{pool}/subject/${{local.deploy_subject}}"),
-    }
-    for name, (account, member) in federation.items():
-        assert members[name]["service_account_id"] == f"${{google_service_account.{account}.name}}"
-        assert members[name]["role"] == "roles/iam.workloadIdentityUser"
-        assert members[name]["member"] == member, f"{name}: {member}"
+    check_gcp_account_federation(resources, plan_members="*")
     check_gcp_state_grants(resources)
     check_gcp_ci_grants(tf)
 
