@@ -1281,6 +1281,21 @@ def check_ci(project: Path, answers: dict) -> None:
         check_github_deploy(workflow, full, repo)
 
 
+# The last step of GitHub's plan and deploy jobs, on every cloud.
+GITHUB_TERRAFORM_RUNS = {"plan": "terraform plan -lock=false", "deploy": "terraform apply -auto-approve"}
+
+
+def check_github_deploy_gate(deploy: dict, environment: str) -> None:
+    """The deploy job runs on a manual start on main only, in `environment`, after the image it
+    copies, and is never cut short."""
+    assert deploy["if"].startswith(
+        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
+    )
+    assert deploy.get("environment") == environment
+    assert "image" in deploy["needs"], "the deploy waits for the image it copies"
+    assert deploy["concurrency"]["cancel-in-progress"] is False, "a deploy is never cut short"
+
+
 def check_github_deploy(workflow: dict, full: dict, image: str) -> None:
     """Plan on every run and deploy main on a manual start, each with the role its repository
     variable names (by OIDC: no AWS key), in the environment the deploy role trusts; the deploy
@@ -1306,16 +1321,9 @@ def check_github_deploy(workflow: dict, full: dict, image: str) -> None:
         init = runs[0].split()
         assert init[:2] == ["terraform", "init"] and '-backend-config="bucket=$TF_STATE_BUCKET"' in init
         assert job["env"]["TF_STATE_BUCKET"] == "${{ vars.TF_STATE_BUCKET }}"
-        assert runs[-1] == (
-            "terraform plan -lock=false" if name == "plan" else "terraform apply -auto-approve"
-        )
+        assert runs[-1] == GITHUB_TERRAFORM_RUNS[name]
     deploy = jobs["deploy"]
-    assert deploy["if"].startswith(
-        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
-    )
-    assert deploy.get("environment") == CI_TRUST["github"]["variables"]["github_deploy_environment"]
-    assert "image" in deploy["needs"], "the deploy waits for the image it copies"
-    assert deploy["concurrency"]["cancel-in-progress"] is False, "a deploy is never cut short"
+    check_github_deploy_gate(deploy, CI_TRUST["github"]["variables"]["github_deploy_environment"])
     (copy,) = [s for s in deploy["steps"] if s.get("name") == "Copy the tested image into ECR"]
     assert copy["env"]["IMAGE"] == image + ":${{ github.sha }}"
     assert 'docker push "$ECR_REPOSITORY_URL:$GITHUB_SHA"' in copy["run"], (
@@ -1354,15 +1362,9 @@ def check_github_azure_deploy(project: Path, workflow: dict, full: dict, image: 
         init = shlex.split(runs[0])
         given = {word.split("=", 1)[1].split("=")[0] for word in init if word.startswith("-backend-config=")}
         assert init[:2] == ["terraform", "init"] and given == at_init, "init names the state"
-        assert runs[-1] == (
-            "terraform plan -lock=false" if name == "plan" else "terraform apply -auto-approve"
-        )
+        assert runs[-1] == GITHUB_TERRAFORM_RUNS[name]
     deploy = jobs["deploy"]
-    assert deploy["if"].startswith(
-        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
-    )
-    assert deploy.get("environment") == CI_SYSTEMS["github"]["deploy_environment"]
-    assert "image" in deploy["needs"] and deploy["concurrency"]["cancel-in-progress"] is False
+    check_github_deploy_gate(deploy, CI_SYSTEMS["github"]["deploy_environment"])
     (copy,) = [s for s in deploy["steps"] if s.get("name") == "Copy the tested image into ACR"]
     assert copy["env"]["IMAGE"] == image + ":${{ github.sha }}", "ACR gets the image this run pushed"
     login, imported = (shlex.split(line) for line in copy["run"].splitlines() if line.startswith("az "))
@@ -1403,16 +1405,9 @@ def check_github_deploy_gcp(workflow: dict, full: dict, image: str) -> None:
         assert not {"credentials_json", "credentials"} & set(auth["with"]), "no key, only federation"
         runs = [step["run"] for step in job["steps"] if "run" in step]
         assert runs[0] == 'terraform init -backend-config="bucket=$TF_STATE_BUCKET"'
-        assert runs[-1] == (
-            "terraform plan -lock=false" if name == "plan" else "terraform apply -auto-approve"
-        )
+        assert runs[-1] == GITHUB_TERRAFORM_RUNS[name]
     deploy = jobs["deploy"]
-    assert deploy["if"].startswith(
-        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
-    )
-    assert deploy.get("environment") == CI_SYSTEMS["github"]["deploy_environment"]
-    assert "image" in deploy["needs"], "the deploy waits for the image it copies"
-    assert deploy["concurrency"]["cancel-in-progress"] is False, "a deploy is never cut short"
+    check_github_deploy_gate(deploy, CI_SYSTEMS["github"]["deploy_environment"])
     (copy,) = [s for s in deploy["steps"] if s.get("name") == "Copy the tested image into Artifact Registry"]
     assert copy["env"]["IMAGE"] == image + ":${{ github.sha }}"
     assert copy["env"]["GOOGLE_TOKEN"] == "${{ steps.auth.outputs.access_token }}"
