@@ -1,5 +1,5 @@
-"""extensions/compile_cache.py: a source is compiled once per process, and only shared where the
-compiled code would be the same."""
+"""extensions/compile_cache.py: a source is compiled once per process and kept on disk for the
+next, and only shared where the compiled code would be the same."""
 
 from __future__ import annotations
 
@@ -21,8 +21,14 @@ def load_extension(directory: Path = TEMPLATE_ROOT / "extensions"):
 
 
 @pytest.fixture
-def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The sources Jinja really compiled, in order; the process-wide memo starts empty."""
+def cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch, cache_home: Path) -> list[str]:
+    """The sources Jinja really compiled, in order; the process-wide memo and the disk start empty."""
     load_extension()._memo().clear()
     seen: list[str] = []
     original = Environment.compile
@@ -77,3 +83,36 @@ def test_other_extension_code_does_not_share(compiles: list[str], tmp_path: Path
     environment(load_extension()).from_string("{{ 'x' | upper }}").render()
     environment(load_extension(other)).from_string("{{ 'x' | upper }}").render()
     assert len(compiles) == 2
+
+
+def new_process(module) -> None:
+    """What a later `copier` command starts with: no memo, the disk as it was left."""
+    module._memo().clear()
+
+
+def test_a_later_process_loads_the_code_from_disk(compiles: list[str]):
+    module = load_extension()
+    assert environment(module).get_template("page.txt").render() == "01"
+    new_process(module)
+    assert environment(load_extension()).get_template("page.txt").render() == "01"
+    assert len(compiles) == 1
+
+
+def test_a_damaged_file_is_compiled_again(compiles: list[str], cache_home: Path):
+    module = load_extension()
+    environment(module).from_string("Hello {{ name }}").render(name="a")
+    (stored,) = cache_home.rglob("*.code")
+    stored.write_bytes(stored.read_bytes()[:10])
+    new_process(module)
+    assert environment(module).from_string("Hello {{ name }}").render(name="b") == "Hello b"
+    assert len(compiles) == 2
+
+
+def test_a_directory_others_can_write_to_is_not_trusted(compiles: list[str], cache_home: Path):
+    module = load_extension()
+    environment(module).from_string("Hello {{ name }}").render(name="a")
+    (stored,) = cache_home.rglob("*.code")
+    stored.parent.chmod(0o777)
+    new_process(module)
+    environment(module).from_string("Hello {{ name }}").render(name="b")
+    assert len(compiles) == 2, "code written by another user must not be executed"
