@@ -12,12 +12,13 @@ schemas of a pinned Kubernetes version, strictly. Missing tools fail with an ins
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import hcl2
@@ -27,8 +28,10 @@ import yaml
 
 from tests.helpers import groovy_lint
 from tests.helpers.answer_sets import ANSWER_SETS
+from tests.helpers.checkov_scanner import CheckovScanner
 from tests.helpers.clouds import terraform_dir
 from tests.helpers.facts import stacks
+from tests.helpers.session_shared import computed_once
 from tests.helpers.tools import require
 
 COMPOSE_GO_MODULE = "github.com/compose-spec/compose-go/v2@v2.16.2"
@@ -199,19 +202,34 @@ def test_gitlab_files_match_their_schemas(project):
         _run([_tool("check-jsonschema"), "--builtin-schema", schema, str(path)])
 
 
-@pytest.fixture(scope="module")
-def jenkinsfile_findings(render) -> dict[Path, list[dict]]:
-    """npm-groovy-lint's findings in the Jenkinsfile of every ci=jenkins answer set, from one run (a
-    run starts a JVM, which takes longer than the linting)."""
-    projects = [render(**answers) for answers in ANSWER_SETS.values() if answers.get("ci") == "jenkins"]
-    return groovy_lint.lint([project / "Jenkinsfile" for project in projects])
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def jenkinsfile_findings(render, tmp_path_factory) -> dict[str, list[dict]]:
+    """npm-groovy-lint's findings by Jenkinsfile digest, for every ci=jenkins answer set: one run on
+    the distinct files (a run starts a JVM, which takes longer than the linting), shared by the
+    run's workers."""
+
+    def lint_every_jenkinsfile() -> dict[str, list[dict]]:
+        paths = [
+            render(**answers) / "Jenkinsfile"
+            for answers in ANSWER_SETS.values()
+            if answers.get("ci") == "jenkins"
+        ]
+        distinct = {_digest(path): path for path in paths}
+        findings = groovy_lint.lint(list(distinct.values()))
+        return {digest: findings[path] for digest, path in distinct.items()}
+
+    return computed_once(tmp_path_factory, "jenkinsfile-findings", lint_every_jenkinsfile)
 
 
 def test_jenkinsfile_passes_npm_groovy_lint(project, request):
     files = _jenkins_files(project)
     if files is None:
         return
-    findings = request.getfixturevalue("jenkinsfile_findings")[files[0]]
+    findings = request.getfixturevalue("jenkinsfile_findings")[_digest(files[0])]
     assert findings == [], "\n".join(
         f"{f['line']}: {f['rule']} ({f['severity']}): {f['msg']}" for f in findings
     )
@@ -399,37 +417,21 @@ def test_terraform_parses_as_hcl(project):
             assert hcl2.load(handle), f"{path} parsed to nothing"
 
 
-# checkov runs offline: --skip-download keeps the Bridgecrew policies and module registry out,
-# CKV_SKIP_PACKAGE_UPDATE_CHECK its question to PyPI for a newer release (10 s without a network).
-_CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"}
 _CHECKOV_SKIP = re.compile(r"checkov:skip=([A-Z0-9_]+)(?::(.*))?")
 
 
-def _checkov(directory: Path) -> dict:
-    """checkov's report on a Terraform directory (its exit code is 1 whenever a check fails)."""
-    result = subprocess.run(
-        [
-            require("checkov"),
-            *("-d", str(directory), "--framework", "terraform", "--compact", "--quiet", "--skip-download"),
-            *("-o", "json"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=os.environ | _CHECKOV_ENV,
-    )
-    assert result.returncode in (0, 1), (
-        f"checkov failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-    )
-    return json.loads(result.stdout)
+@pytest.fixture(scope="session")
+def checkov() -> Iterator[CheckovScanner]:
+    scanner = CheckovScanner()
+    yield scanner
+    scanner.close()
 
 
-def test_checkov_passes(project):
+def test_checkov_passes(project, checkov):
     directory = _terraform(project)
     if directory is None:
         return
-    report = _checkov(directory)
+    report = checkov.report(directory)
     assert report["summary"]["parsing_errors"] == 0, report["summary"]
     assert report["summary"]["resource_count"] > 0, "checkov saw no resources"
     failed = [
@@ -453,7 +455,9 @@ def test_checkov_skips_give_their_reasons(project):
     assert not unexplained, f"checkov skips without a reason: {unexplained}"
 
 
-def _checkov_failures_of_an_edited_copy(tmp_path: Path, project: Path, name: str, old: str, new: str) -> set:
+def _checkov_failures_of_an_edited_copy(
+    checkov: CheckovScanner, tmp_path: Path, project: Path, name: str, old: str, new: str
+) -> set:
     """(check, resource) of each check checkov fails on a copy of the project's Terraform in which
     `old` (which must be there) in file `name` became `new`."""
     terraform = tmp_path / "terraform"
@@ -463,20 +467,22 @@ def _checkov_failures_of_an_edited_copy(tmp_path: Path, project: Path, name: str
     assert old in text, f"{old!r} is not in {name}"
     path.write_text(text.replace(old, new), encoding="utf-8")
     return {
-        (check["check_id"], check["resource"]) for check in _checkov(terraform)["results"]["failed_checks"]
+        (check["check_id"], check["resource"])
+        for check in checkov.report(terraform)["results"]["failed_checks"]
     }
 
 
-def test_checkov_catches_an_unscanned_registry(tmp_path, default_project):
+def test_checkov_catches_an_unscanned_registry(checkov, tmp_path, default_project):
     """The scan above can fail: a copy whose ECR repository scans no pushed image is reported."""
     scanning = "  image_scanning_configuration {\n    scan_on_push = true\n  }\n"
-    failed = _checkov_failures_of_an_edited_copy(tmp_path, default_project, "main.tf", scanning, "")
+    failed = _checkov_failures_of_an_edited_copy(checkov, tmp_path, default_project, "main.tf", scanning, "")
     assert failed == {("CKV_AWS_163", "aws_ecr_repository.app")}
 
 
-def test_checkov_catches_a_registry_with_an_admin_password(tmp_path, render):
+def test_checkov_catches_a_registry_with_an_admin_password(checkov, tmp_path, render):
     """The scan fails Azure's Terraform too: a copy whose ACR turns the admin user on is reported."""
     failed = _checkov_failures_of_an_edited_copy(
+        checkov,
         tmp_path,
         render(cloud="azure"),
         "main.tf",
@@ -486,12 +492,12 @@ def test_checkov_catches_a_registry_with_an_admin_password(tmp_path, render):
     assert failed == {("CKV_AZURE_137", "azurerm_container_registry.main")}
 
 
-def test_checkov_catches_a_cache_without_auth(tmp_path, render):
+def test_checkov_catches_a_cache_without_auth(checkov, tmp_path, render):
     """The scan fails Google Cloud's Terraform too: a copy whose Memorystore for Redis takes
     connections without its AUTH string is reported."""
     project = render(cloud="gcp", database="postgresql", cache="redis")
     failed = _checkov_failures_of_an_edited_copy(
-        tmp_path, project, "cache.tf", "  auth_enabled       = true\n", ""
+        checkov, tmp_path, project, "cache.tf", "  auth_enabled       = true\n", ""
     )
     assert failed == {("CKV_GCP_95", "google_redis_instance.main")}
 
