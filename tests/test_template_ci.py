@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers import ferretdb, groovy_lint, loki, oidc
 from tests.helpers.facts import STACKS, TEMPLATE_ROOT
-from tests.helpers.tools import require
+from tests.helpers.tools import NPM_CACHE, require
 
 WORKFLOWS = sorted((TEMPLATE_ROOT / ".github" / "workflows").glob("*.yml"))
 CI = TEMPLATE_ROOT / ".github" / "workflows" / "ci.yml"
@@ -83,10 +84,32 @@ def test_report_job_runs_the_readme_merge_command():
     assert _jobs()["full-tier-report"]["needs"] == "full-tier"
 
 
+def _tools_action_steps() -> list[dict]:
+    return yaml.safe_load((TEMPLATE_ROOT / ".github" / "actions" / "tools" / "action.yml").read_text())[
+        "runs"
+    ]["steps"]
+
+
 def test_go_version_is_the_generated_projects():
-    action = yaml.safe_load((TEMPLATE_ROOT / ".github" / "actions" / "tools" / "action.yml").read_text())
-    setup_go = [s for s in action["runs"]["steps"] if s.get("uses", "").startswith("actions/setup-go@")]
+    setup_go = [s for s in _tools_action_steps() if s.get("uses", "").startswith("actions/setup-go@")]
     assert [s["with"]["go-version"] for s in setup_go] == [STACKS["go"]["language_version"]]
+
+
+@pytest.mark.parametrize(
+    "built_in",
+    [ferretdb.CACHE_ROOT, loki.CACHE_ROOT, *(NPM_CACHE / tool.TOOL_DIR.name for tool in (oidc, groovy_lint))],
+    ids=["ferretdb", "loki", "oidc-provider", "npm-groovy-lint"],
+)
+def test_what_the_suite_builds_is_cached_between_runs(built_in: Path):
+    """Building Loki or FerretDB from Go modules takes minutes: each directory the helpers build
+    into is under a path the tools action caches."""
+    cached = [
+        Path(line.replace("~", str(Path.home()), 1))
+        for step in _tools_action_steps()
+        if step.get("uses", "").startswith("actions/cache@")
+        for line in step["with"]["path"].split()
+    ]
+    assert any(built_in.is_relative_to(path) for path in cached), f"{built_in} is not under {cached}"
 
 
 @pytest.mark.parametrize("path", [".github/actions", ".ci"])
