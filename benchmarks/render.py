@@ -14,17 +14,16 @@ import argparse
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from copier import run_copy
+from copier_cli import COPIER, learner_env
 from report import Report
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
-COPIER = Path(sys.executable).with_name("copier")
 
 
 def _empty_template(directory: Path) -> Path:
@@ -38,7 +37,7 @@ def _empty_template(directory: Path) -> Path:
 
 def _cli(template: Path, destination: Path) -> None:
     command = [str(COPIER), "copy", "--trust", "--defaults", "--quiet", str(template), str(destination)]
-    subprocess.run(command, check=True, capture_output=True)
+    subprocess.run(command, check=True, capture_output=True, env=learner_env())
 
 
 def _in_process(template: Path, destination: Path) -> None:

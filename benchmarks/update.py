@@ -15,20 +15,18 @@ Run: uv run python benchmarks/update.py [--runs N] [--record]
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from copier_cli import COPIER, learner_env
 from report import Report
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
-COPIER = Path(sys.executable).with_name("copier")
 TEMPLATE_PARTS = ("copier.yml", "extensions", "licenses", "template")
 IDENTITY = {
     f"GIT_{role}_{field}": value
@@ -38,7 +36,7 @@ IDENTITY = {
 
 
 def _run(command: list[str], cwd: Path, cache: Path | None = None) -> None:
-    env = {**os.environ, **IDENTITY, **({"XDG_CACHE_HOME": str(cache)} if cache else {})}
+    env = learner_env(**IDENTITY, **({"XDG_CACHE_HOME": str(cache)} if cache else {}))
     subprocess.run(command, cwd=cwd, check=True, capture_output=True, env=env)
 
 
