@@ -36,8 +36,11 @@ def _empty_template(directory: Path) -> Path:
 
 
 def _cli(template: Path, destination: Path) -> None:
+    """With an empty cache directory, as a learner's first `copier copy` runs (no compiled templates
+    kept by extensions/compile_cache.py yet)."""
     command = [str(COPIER), "copy", "--trust", "--defaults", "--quiet", str(template), str(destination)]
-    subprocess.run(command, check=True, capture_output=True, env=learner_env())
+    with tempfile.TemporaryDirectory() as cache:
+        subprocess.run(command, check=True, capture_output=True, env=learner_env(XDG_CACHE_HOME=cache))
 
 
 def _in_process(template: Path, destination: Path) -> None:
