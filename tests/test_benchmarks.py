@@ -14,9 +14,11 @@ import httpx
 import pytest
 
 from benchmarks.baseline import BARE, GO_BUILD_FLAGS, bare_command
+from benchmarks.largest import LARGEST
 from tests.contract.test_contract_resource import assert_item
+from tests.helpers.combinations import DIMENSIONS
 from tests.helpers.dockerfile import dockerfile_instructions
-from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, naming
+from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, naming, options_for, stacks
 from tests.helpers.service import base_env, free_port, install, kill_group, spawn
 
 pytestmark = pytest.mark.e2e
@@ -92,3 +94,48 @@ def test_bare_app_answers_like_the_service(render, language, tmp_path):
             assert_item(item)
     finally:
         kill_group(process)
+
+
+def _enabled(table: dict) -> list[str]:
+    return [value for value, row in table.items() if row["enabled"]]
+
+
+def _rendered_bytes(render, answers: dict) -> int | None:
+    """The size of the project `answers` render; None when copier's validators refuse them."""
+    try:
+        project = render(**answers)
+    except AssertionError as error:
+        if isinstance(error.__cause__, ValueError) and str(error.__cause__).startswith(
+            ("Validation error", "Invalid choice")
+        ):
+            return None
+        raise
+    return sum(path.stat().st_size for path in project.rglob("*") if path.is_file())
+
+
+def test_the_render_benchmarks_largest_project_is_the_largest(render):
+    """No single change of one of LARGEST's answers that copier accepts renders more: the render
+    benchmark's "largest project" is what its name says."""
+    alternatives = {
+        "language": ENABLED_LANGUAGES,
+        **{question: options_for(LARGEST["language"], question) for question in DIMENSIONS},
+        "ci": _enabled(stacks.CI_SYSTEMS),
+        "cloud": _enabled(stacks.OPTIONS["cloud"]),
+        "log_stack": _enabled(stacks.LOG_STACKS),
+        **{toggle: [False, True] for toggle in ("kubernetes", "nginx", "grafana")},
+    }
+    assert set(alternatives) == set(LARGEST)
+    largest = _rendered_bytes(render, LARGEST)
+    larger = {}
+    for question, values in alternatives.items():
+        for value in values:
+            answers = {**LARGEST, question: value}
+            if answers["language"] != LARGEST["language"]:
+                answers = {"language": value}  # the other language on its defaults, all toggles on
+                answers |= {toggle: True for toggle in ("kubernetes", "nginx", "grafana")}
+            if value == LARGEST[question]:
+                continue
+            size = _rendered_bytes(render, answers)
+            if size is not None and size > largest:
+                larger[f"{question}={value}"] = size
+    assert not larger, f"these render more than LARGEST's {largest} bytes: {larger}"
