@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from tests.helpers.tools import require
 
 SERVER = Path(__file__).with_name("checkov_server.py")
+SCAN_TIMEOUT = 120  # seconds; a scan takes about one
 # Its question to PyPI for a newer release takes 10 s without a network.
 _ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"}
 
@@ -47,6 +49,9 @@ class CheckovScanner:
         """checkov's JSON report on `directory` (its exit code is 1 whenever a check fails)."""
         self._process.stdin.write(f"{directory}\n")
         self._process.stdin.flush()
+        if not select.select([self._process.stdout], [], [], SCAN_TIMEOUT)[0]:
+            self._process.kill()
+            pytest.fail(f"checkov did not report on {directory} within {SCAN_TIMEOUT} s")
         line = self._process.stdout.readline()
         result = json.loads(line) if line else {"code": None, "output": ""}
         if result["code"] not in (0, 1):

@@ -1,6 +1,6 @@
 """Scans Terraform directories named on stdin, one JSON line per directory on stdout.
 
-Runs in checkov's own environment (tests/helpers/checkov.py starts it), so it imports nothing from
+Runs in checkov's own environment (tests/helpers/checkov_scanner.py starts it), so it imports nothing from
 the tests. Importing checkov takes about four seconds, most of a single scan, so it is imported once
 here; each scan then runs checkov's command line in a child forked from this process, because
 checkov keeps the results of one run in module state that the next run in the same process would
@@ -27,8 +27,8 @@ def _scan_in_child(directory: str, output: str) -> int:
             os.dup2(os.open(output, os.O_WRONLY | os.O_TRUNC), sys.stdout.fileno())
             code = Checkov(argv=["-d", directory, *ARGUMENTS]).run() or 0
             sys.stdout.flush()
-        except SystemExit as exit:
-            code = exit.code if isinstance(exit.code, int) else 2
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 2
         except BaseException:
             traceback.print_exc()
         os._exit(code)
