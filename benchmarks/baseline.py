@@ -8,10 +8,29 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+import httpx
+
 from tests.helpers.dockerfile import stage_env
+from tests.helpers.facts import CONTRACT, naming
 
 BARE = Path(__file__).resolve().parent / "bare"
 GO_BUILD_FLAGS = ["-trimpath"]
+# The resource of the default project, whose list bare answers: at the service's path with a
+# constant page, and at DATABASE_LIST with the page read from the service's database.
+PLURAL = naming.pluralize("note")
+DATABASE_LIST = f"/database/{PLURAL}"
+
+
+def seed(base: str, count: int) -> None:
+    """Register a user at the service on `base` and create `count` notes, named `item <n>`."""
+    credentials = {"email": "bench@example.com", "password": "benchmark-password"}
+    httpx.post(f"{base}{CONTRACT['api_prefix']}/auth/register", json=credentials).raise_for_status()
+    token = httpx.post(f"{base}{CONTRACT['api_prefix']}/auth/token", json=credentials).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for index in range(count):
+        httpx.post(
+            f"{base}{CONTRACT['api_prefix']}/{PLURAL}", json={"name": f"item {index}"}, headers=headers
+        ).raise_for_status()
 
 
 def bare_command(language: str, project: Path, out: Path, env: Mapping[str, str]) -> list[str]:

@@ -7,7 +7,10 @@ image's user with the image's environment, then, bare and service taking turns w
 that drift in the machine's load falls on both:
 - cold start: median time from spawning the process to the first 200 from the readiness path;
 - requests/s: median of wrk runs against the health path and the resource list (the service
-  seeded with 50 items, limit=20; bare answers a constant page of 20 of the same shape) on loopback.
+  seeded with 50 items, limit=20) on loopback. The list has two floors: bare's constant page of 20
+  of the same shape (a hello-world), and bare reading that page from the service's database with
+  the service's two queries and driver (what any list must do; the service's SQLite file, named
+  absolutely in DATABASE_URL for both).
 The ratio is the service's speed as a fraction of bare's: the overhead the template adds.
 Needs wrk (apt-get install wrk). Run: uv run --frozen python benchmarks/services.py [--runs N]
 """
@@ -34,10 +37,10 @@ from report import Report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from baseline import bare_command
+from baseline import DATABASE_LIST, PLURAL, bare_command, seed
 
 from tests.helpers.dockerfile import emulate, host_build_env
-from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, TEMPLATE_ROOT, facts_for, naming
+from tests.helpers.facts import CONTRACT, DATABASES, ENABLED_LANGUAGES, TEMPLATE_ROOT, facts_for
 from tests.helpers.service import free_port
 
 SLUG = "bench-service"
@@ -103,17 +106,6 @@ def _wrk_requests_per_second(url: str, seconds: int) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def _seed(base: str, plural: str) -> None:
-    credentials = {"email": "bench@example.com", "password": "benchmark-password"}
-    httpx.post(f"{base}{CONTRACT['api_prefix']}/auth/register", json=credentials).raise_for_status()
-    token = httpx.post(f"{base}{CONTRACT['api_prefix']}/auth/token", json=credentials).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    for index in range(50):
-        httpx.post(
-            f"{base}{CONTRACT['api_prefix']}/{plural}", json={"name": f"item {index}"}, headers=headers
-        ).raise_for_status()
-
-
 def _shape(url: str) -> tuple[list[str], list[str], int]:
     """Page keys, item keys and item count of a list answer."""
     page = httpx.get(url).raise_for_status().json()
@@ -128,10 +120,12 @@ def _servers(language: str, work: Path) -> dict[str, Server]:
     stack = facts_for(language, SLUG)
     build_env = host_build_env()
     image = emulate(project / "Dockerfile", project, work / "image", stack["docker"]["workdir"], build_env)
+    database = image.workdir / DATABASES["sqlite"]["default_url"].removeprefix("sqlite:///")
     env = {
         **image.env,
         CONTRACT["env"]["host"]: "127.0.0.1",
         CONTRACT["env"]["jwt_secret"]: secrets.token_urlsafe(48),
+        CONTRACT["env"]["database_url"]: f"sqlite:///{database}",
     }
     bare = bare_command(language, project, work / "bare", build_env)
     return {
@@ -145,9 +139,19 @@ def _servers(language: str, work: Path) -> dict[str, Server]:
 # Each run measures bare, then the service, back to back: a change in the machine's load from one
 # run to the next falls on both.
 ORDER = ("bare", "service")
-PLURAL = naming.pluralize("note")
 LIST = f"{CONTRACT['api_prefix']}/{PLURAL}?limit=20"
-FIGURES = {"cold_start": "cold start", "healthz": f"GET {CONTRACT['health_path']}", "list": "GET list (20)"}
+FIGURES = {
+    "cold_start": "cold start",
+    "healthz": f"GET {CONTRACT['health_path']}",
+    "list": "GET list (20)",
+    "list_database": "GET list (20), bare + SQL",
+}
+# The path each server is loaded on, for each requests/s figure.
+PATHS = {
+    "healthz": {"bare": CONTRACT["health_path"], "service": CONTRACT["health_path"]},
+    "list": {"bare": LIST, "service": LIST},
+    "list_database": {"bare": f"{DATABASE_LIST}?limit=20", "service": LIST},
+}
 
 
 def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]:
@@ -165,14 +169,15 @@ def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]
             for name in ORDER:
                 processes[name] = servers[name].start()
                 servers[name].wait_ready(time.perf_counter(), processes[name])
-            _seed(servers["service"].base, PLURAL)
-            shapes = {name: _shape(servers[name].base + LIST) for name in ORDER}
-            if shapes["bare"] != shapes["service"]:
-                raise SystemExit(f"bare's list is not the service's (page keys, item keys, count): {shapes}")
-            for figure, path in (("healthz", CONTRACT["health_path"]), ("list", LIST)):
+            seed(servers["service"].base, 50)
+            service_shape = _shape(servers["service"].base + LIST)
+            for path in (PATHS["list"]["bare"], PATHS["list_database"]["bare"]):
+                if _shape(servers["bare"].base + path) != service_shape:
+                    raise SystemExit(f"bare's {path} is not the service's list (page keys, item keys, count)")
+            for figure, paths in PATHS.items():
                 for _ in range(runs):
                     for name in ORDER:
-                        rps = _wrk_requests_per_second(servers[name].base + path, seconds)
+                        rps = _wrk_requests_per_second(servers[name].base + paths[name], seconds)
                         samples[figure][name].append(rps)
         finally:
             for process in processes.values():
@@ -212,7 +217,8 @@ def main() -> None:
         f"ratio: the service's speed as a fraction of bare's (requests/s service/bare; cold start "
         f"bare/service); target at least {TARGET}, '<' marks a miss"
     )
-    report.line(f"{'stack':8} {'figure':14} {'service':>12} {'bare':>12} {'ratio':>6}")
+    width = max(map(len, FIGURES.values()))
+    report.line(f"{'stack':8} {'figure':{width}} {'service':>12} {'bare':>12} {'ratio':>6}")
     for language in args.languages:
         figures = bench(language, args.runs, args.seconds)
         for figure, label in FIGURES.items():
@@ -220,7 +226,7 @@ def main() -> None:
             unit = "ms" if figure == "cold_start" else "r/s"
             ratio = _ratio(figure, values)
             report.line(
-                f"{language:8} {label:14} {values['service']:8.0f} {unit:3} {values['bare']:8.0f} {unit:3} "
+                f"{language:8} {label:{width}} {values['service']:8.0f} {unit:3} {values['bare']:8.0f} {unit:3} "
                 f"{ratio:6.2f}{' <' if ratio < TARGET else ''}"
             )
     report.line(f"load average {os.getloadavg()[0]:.2f} at the end")

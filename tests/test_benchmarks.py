@@ -8,23 +8,24 @@ import re
 import shlex
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from benchmarks.baseline import BARE, GO_BUILD_FLAGS, bare_command
+from benchmarks.baseline import BARE, DATABASE_LIST, GO_BUILD_FLAGS, PLURAL, bare_command, seed
 from benchmarks.largest import LARGEST
 from tests.contract.test_contract_resource import assert_item
 from tests.helpers.combinations import DIMENSIONS
 from tests.helpers.dockerfile import dockerfile_instructions
-from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, naming, options_for, stacks
-from tests.helpers.service import base_env, free_port, install, kill_group, spawn
+from tests.helpers.facts import CONTRACT, ENABLED_LANGUAGES, options_for, stacks
+from tests.helpers.service import base_env, free_port, kill_group, spawn, start_service
 
 pytestmark = pytest.mark.e2e
 
 SLUG = "bench-service"
-LIST = f"{CONTRACT['api_prefix']}/{naming.pluralize('note')}?limit=20"
+LIST = f"{CONTRACT['api_prefix']}/{PLURAL}"
 
 
 def _uvicorn_run_keywords(source: Path) -> set[str]:
@@ -41,6 +42,13 @@ def _go_directive(go_mod: Path) -> str:
     return re.search(r"^go (\S+)$", go_mod.read_text(), re.MULTILINE).group(1)
 
 
+def _go_requirement(go_mod: Path, module: str) -> str:
+    """The version go.mod requires of `module`."""
+    return re.search(
+        rf"^\s*(?:require\s+)?{re.escape(module)} (\S+)", go_mod.read_text(), re.MULTILINE
+    ).group(1)
+
+
 def _same_setup(language: str, project: Path) -> None:
     """What the bare app copies from the generated service has not drifted from it."""
     if language == "python":
@@ -50,6 +58,10 @@ def _same_setup(language: str, project: Path) -> None:
         )
     elif language == "go":
         assert _go_directive(BARE / "go" / "go.mod") == _go_directive(project / "go.mod")
+        driver = "modernc.org/sqlite"
+        assert _go_requirement(BARE / "go" / "go.mod", driver) == _go_requirement(
+            project / "go.mod", driver
+        ), f"benchmarks/bare/go must read SQLite with the service's {driver}"
         builds = [
             args for keyword, args in dockerfile_instructions(project / "Dockerfile") if "go build" in args
         ]
@@ -60,14 +72,42 @@ def _same_setup(language: str, project: Path) -> None:
         pytest.fail(f"no bare-app setup check for {language}: add one with benchmarks/bare/{language}/")
 
 
+def _instants(page: dict) -> dict:
+    """The page with its times as instants: the same time may be written with fewer digits."""
+    return {
+        **page,
+        "items": [
+            {**item, **{key: datetime.fromisoformat(item[key]) for key in ("created_at", "updated_at")}}
+            for item in page["items"]
+        ],
+    }
+
+
 @pytest.mark.parametrize("language", ENABLED_LANGUAGES)
 def test_bare_app_answers_like_the_service(render, language, tmp_path):
     project = render(language=language, project_slug=SLUG)
     _same_setup(language, project)
+    database_url = f"sqlite:///{tmp_path / 'data' / 'app.db'}"
+    service = start_service(
+        project, language, SLUG, {CONTRACT["env"]["database_url"]: database_url}, tmp_path / "logs"
+    )
+    try:
+        seed(service.base_url, 5)
+        pages = {
+            query: httpx.get(f"{service.base_url}{LIST}?{query}").raise_for_status().json()
+            for query in ("limit=20", "limit=1&offset=1")
+        }
+    finally:
+        service.stop()
     port = free_port()
-    env = base_env(**{CONTRACT["env"]["host"]: "127.0.0.1", CONTRACT["env"]["port"]: str(port)})
-    if language == "python":
-        install(project, language, SLUG)  # bare runs on the generated project's own environment
+    env = base_env(
+        **{
+            CONTRACT["env"]["host"]: "127.0.0.1",
+            CONTRACT["env"]["port"]: str(port),
+            CONTRACT["env"]["database_url"]: database_url,
+        }
+    )
+    if language == "python":  # bare runs on the generated project's own environment
         env["PATH"] = f"{project / '.venv' / 'bin'}:{env['PATH']}"
     argv = bare_command(language, project, tmp_path / "bare", env)
     log = tmp_path / "bare.log"
@@ -87,11 +127,16 @@ def test_bare_app_answers_like_the_service(render, language, tmp_path):
         assert ready.status_code == 200
         health = httpx.get(base + CONTRACT["health_path"])
         assert (health.status_code, health.json()) == (200, {"status": "ok"})
-        page = httpx.get(base + LIST).raise_for_status().json()
+        page = httpx.get(f"{base}{LIST}?limit=20").raise_for_status().json()
         assert (set(page), page["limit"], page["offset"]) == ({"items", "total", "limit", "offset"}, 20, 0)
         assert len(page["items"]) == 20 and page["total"] == 50, page
         for item in page["items"]:
             assert_item(item)
+        for query, expected in pages.items():
+            read = httpx.get(f"{base}{DATABASE_LIST}?{query}").raise_for_status().json()
+            assert _instants(read) == _instants(expected), (
+                f"bare's {DATABASE_LIST}?{query} is not the service's page"
+            )
     finally:
         kill_group(process)
 

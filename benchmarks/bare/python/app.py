@@ -1,14 +1,19 @@
 """The bare floor of the Python service: FastAPI under uvicorn with the server settings of the
-generated service's `python -m <package>`, and nothing else (no database, middleware or metrics).
+generated service's `python -m <package>`, and nothing else (no ORM, middleware or metrics).
 
-Runs with the generated project's own environment, so the framework versions are the service's.
-Serves on HOST and PORT: `HOST=127.0.0.1 PORT=8000 python app.py`.
+Two floors for the list: a constant page (a hello-world), and the page the service's two queries
+read from the SQLite database at DATABASE_URL through its driver, aiosqlite (what any list must do).
+Runs with the generated project's own environment, so the framework and driver versions are the
+service's. Serves on HOST and PORT: `HOST=127.0.0.1 PORT=8000 DATABASE_URL=sqlite:///<path> python app.py`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 
+import aiosqlite
 import uvicorn
 from fastapi import FastAPI
 
@@ -31,7 +36,28 @@ PAGE = {
     "offset": 0,
 }
 
+COUNT = "SELECT count(*) FROM notes"
+PAGE_ROWS = (
+    "SELECT id, name, description, created_at, updated_at, owner_id FROM notes"
+    " ORDER BY created_at, id LIMIT ? OFFSET ?"
+)
+
 app = FastAPI()
+
+
+@functools.cache
+def _database() -> asyncio.Task[aiosqlite.Connection]:
+    """One connection, opened by the first request (the service creates the file after bare
+    starts); later requests await the same task."""
+    url = os.environ["DATABASE_URL"]
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"bare reads SQLite only, not {url!r}")
+    return asyncio.ensure_future(aiosqlite.connect(url.removeprefix("sqlite:///")))
+
+
+def _rfc3339(stored: str) -> str:
+    """SQLite keeps the service's UTC times as `YYYY-MM-DD HH:MM:SS.ffffff`."""
+    return stored.replace(" ", "T") + "Z"
 
 
 # `async def`, as in FastAPI's own first steps: the floor is the framework's cheapest handler, so a
@@ -49,6 +75,27 @@ async def readyz() -> dict[str, object]:
 @app.get("/api/v1/notes")
 async def notes() -> dict[str, object]:
     return PAGE
+
+
+@app.get("/database/notes")
+async def notes_from_database(limit: int = 20, offset: int = 0) -> dict[str, object]:
+    database = await _database()
+    async with database.execute(COUNT) as cursor:
+        (total,) = await cursor.fetchone()
+    async with database.execute(PAGE_ROWS, (limit, offset)) as cursor:
+        rows = await cursor.fetchall()
+    items = [
+        {
+            "id": id_,
+            "name": name,
+            "description": description,
+            "created_at": _rfc3339(created_at),
+            "updated_at": _rfc3339(updated_at),
+            "owner_id": owner_id,
+        }
+        for id_, name, description, created_at, updated_at, owner_id in rows
+    ]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 if __name__ == "__main__":
