@@ -22,15 +22,19 @@ func prehash(password string) []byte {
 	return []byte(base64.StdEncoding.EncodeToString(digest[:]))
 }
 
+// PasswordCost is bcrypt's work factor for new hashes. The default is there to slow down whoever
+// guesses passwords; tests, which check behaviour, may lower it before they hash any.
+var PasswordCost = bcrypt.DefaultCost
+
 // HashPassword returns the bcrypt hash to store; the password itself is never stored.
 func HashPassword(password string) (string, error) {
-	hash, err := bcrypt.GenerateFromPassword(prehash(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword(prehash(password), PasswordCost)
 	return string(hash), err
 }
 
 // Checked against when the email is unknown, so both failures take the same time.
 var dummyHash = sync.OnceValue(func() []byte {
-	hash, _ := bcrypt.GenerateFromPassword(prehash("not-a-real-password"), bcrypt.DefaultCost)
+	hash, _ := bcrypt.GenerateFromPassword(prehash("not-a-real-password"), PasswordCost)
 	return hash
 })
 
