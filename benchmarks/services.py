@@ -128,11 +128,11 @@ def _servers(language: str, work: Path) -> dict[str, Server]:
         CONTRACT["env"]["database_url"]: f"sqlite:///{database}",
     }
     bare = bare_command(language, project, work / "bare", build_env)
+    # Free ports for both: the image's own PORT may be taken on this machine (by a test run, say).
+    port = CONTRACT["env"]["port"]
     return {
-        "service": Server(image.command(image.cmd), env, image.workdir),
-        "bare": Server(
-            image.command(bare), {**env, CONTRACT["env"]["port"]: str(free_port())}, work / "bare"
-        ),
+        "service": Server(image.command(image.cmd), {**env, port: str(free_port())}, image.workdir),
+        "bare": Server(image.command(bare), {**env, port: str(free_port())}, work / "bare"),
     }
 
 
