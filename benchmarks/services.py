@@ -139,26 +139,35 @@ def _servers(language: str, work: Path) -> dict[str, Server]:
 # Each run measures bare, then the service, back to back: a change in the machine's load from one
 # run to the next falls on both.
 ORDER = ("bare", "service")
+HEALTH = CONTRACT["health_path"]
 LIST = f"{CONTRACT['api_prefix']}/{PLURAL}?limit=20"
-FIGURES = {
-    "cold_start": "cold start",
-    "healthz": f"GET {CONTRACT['health_path']}",
-    "list": "GET list (20)",
-    "list_database": "GET list (20), bare + SQL",
+# What each run loads in turn, for each requests/s figure: {sample: (server, path)}. The list has
+# two floors: bare's constant page, and bare's page read from the service's database.
+LOADS = {
+    "healthz": {"bare": ("bare", HEALTH), "service": ("service", HEALTH)},
+    "list": {
+        "bare": ("bare", LIST),
+        "bare + SQL": ("bare", f"{DATABASE_LIST}?limit=20"),
+        "service": ("service", LIST),
+    },
 }
-# The path each server is loaded on, for each requests/s figure.
-PATHS = {
-    "healthz": {"bare": CONTRACT["health_path"], "service": CONTRACT["health_path"]},
-    "list": {"bare": LIST, "service": LIST},
-    "list_database": {"bare": f"{DATABASE_LIST}?limit=20", "service": LIST},
+# The report's rows: the service's median against the floor's, for each (figure, floor).
+ROWS = {
+    ("cold_start", "bare"): "cold start",
+    ("healthz", "bare"): f"GET {HEALTH}",
+    ("list", "bare"): "GET list (20)",
+    ("list", "bare + SQL"): "GET list (20), bare + SQL",
 }
 
 
 def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]:
-    """Median of each figure for the service and bare: {figure: {"service": x, "bare": y}}."""
+    """Median of each figure for each sample: {figure: {"service": x, "bare": y, ...}}."""
     work = Path(tempfile.mkdtemp(prefix=f"bench-{language}-", dir="/tmp"))
     work.chmod(0o755)
-    samples: dict[str, dict[str, list[float]]] = {f: {name: [] for name in ORDER} for f in FIGURES}
+    samples: dict[str, dict[str, list[float]]] = {
+        "cold_start": {name: [] for name in ORDER},
+        **{figure: {sample: [] for sample in loads} for figure, loads in LOADS.items()},
+    }
     try:
         servers = _servers(language, work)
         for _ in range(runs):
@@ -170,15 +179,17 @@ def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]
                 processes[name] = servers[name].start()
                 servers[name].wait_ready(time.perf_counter(), processes[name])
             seed(servers["service"].base, 50)
-            service_shape = _shape(servers["service"].base + LIST)
-            for path in (PATHS["list"]["bare"], PATHS["list_database"]["bare"]):
-                if _shape(servers["bare"].base + path) != service_shape:
-                    raise SystemExit(f"bare's {path} is not the service's list (page keys, item keys, count)")
-            for figure, paths in PATHS.items():
+            shape = _shape(servers["service"].base + LIST)
+            for server, path in LOADS["list"].values():
+                if _shape(servers[server].base + path) != shape:
+                    raise SystemExit(
+                        f"{server}'s {path} is not the service's list (page keys, item keys, count)"
+                    )
+            for figure, loads in LOADS.items():
                 for _ in range(runs):
-                    for name in ORDER:
-                        rps = _wrk_requests_per_second(servers[name].base + paths[name], seconds)
-                        samples[figure][name].append(rps)
+                    for sample, (server, path) in loads.items():
+                        rps = _wrk_requests_per_second(servers[server].base + path, seconds)
+                        samples[figure][sample].append(rps)
         finally:
             for process in processes.values():
                 _stop(process)
@@ -189,11 +200,11 @@ def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _ratio(figure: str, values: dict[str, float]) -> float:
-    """The service's speed as a fraction of bare's: fewer requests/s, or a longer start, is below 1."""
+def _ratio(figure: str, service: float, floor: float) -> float:
+    """The service's speed as a fraction of the floor's: fewer requests/s, or a longer start, is below 1."""
     if figure == "cold_start":
-        return values["bare"] / values["service"]
-    return values["service"] / values["bare"]
+        return floor / service
+    return service / floor
 
 
 NAME = "services"
@@ -217,16 +228,16 @@ def main() -> None:
         f"ratio: the service's speed as a fraction of bare's (requests/s service/bare; cold start "
         f"bare/service); target at least {TARGET}, '<' marks a miss"
     )
-    width = max(map(len, FIGURES.values()))
+    width = max(map(len, ROWS.values()))
     report.line(f"{'stack':8} {'figure':{width}} {'service':>12} {'bare':>12} {'ratio':>6}")
     for language in args.languages:
         figures = bench(language, args.runs, args.seconds)
-        for figure, label in FIGURES.items():
-            values = figures[figure]
+        for (figure, floor), label in ROWS.items():
+            service, bare = figures[figure]["service"], figures[figure][floor]
             unit = "ms" if figure == "cold_start" else "r/s"
-            ratio = _ratio(figure, values)
+            ratio = _ratio(figure, service, bare)
             report.line(
-                f"{language:8} {label:{width}} {values['service']:8.0f} {unit:3} {values['bare']:8.0f} {unit:3} "
+                f"{language:8} {label:{width}} {service:8.0f} {unit:3} {bare:8.0f} {unit:3} "
                 f"{ratio:6.2f}{' <' if ratio < TARGET else ''}"
             )
     report.line(f"load average {os.getloadavg()[0]:.2f} at the end")
