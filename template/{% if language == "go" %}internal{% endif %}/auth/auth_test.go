@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
 )
 
 const secret = "test-secret-0123456789abcdef0123456789abcdef"
@@ -18,6 +19,10 @@ func TestPasswordHashing(t *testing.T) {
 	}
 	if strings.Contains(hash, long) || !strings.HasPrefix(hash, "$2") {
 		t.Fatalf("not a bcrypt hash: %q", hash)
+	}
+	// Other packages' tests lower PasswordCost; the service must hash at bcrypt's default.
+	if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost != bcrypt.DefaultCost {
+		t.Fatalf("hashed at cost %d (%v), not bcrypt's default %d", cost, err, bcrypt.DefaultCost)
 	}
 	if !VerifyPassword(hash, long) {
 		t.Fatal("the right password was refused")
