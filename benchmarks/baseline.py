@@ -15,9 +15,10 @@ from tests.helpers.facts import CONTRACT, naming
 
 BARE = Path(__file__).resolve().parent / "bare"
 GO_BUILD_FLAGS = ["-trimpath"]
-# The resource of the default project, whose list bare answers: at the service's path with a
-# constant page, and at DATABASE_LIST with the page read from the service's database.
+# The default project's resource list, which bare answers too: at LIST with a constant page, and
+# at DATABASE_LIST with the page read from the service's database.
 PLURAL = naming.pluralize("note")
+LIST = f"{CONTRACT['api_prefix']}/{PLURAL}"
 DATABASE_LIST = f"/database/{PLURAL}"
 
 
@@ -28,9 +29,7 @@ def seed(base: str, count: int) -> None:
     token = httpx.post(f"{base}{CONTRACT['api_prefix']}/auth/token", json=credentials).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     for index in range(count):
-        httpx.post(
-            f"{base}{CONTRACT['api_prefix']}/{PLURAL}", json={"name": f"item {index}"}, headers=headers
-        ).raise_for_status()
+        httpx.post(f"{base}{LIST}", json={"name": f"item {index}"}, headers=headers).raise_for_status()
 
 
 def bare_command(language: str, project: Path, out: Path, env: Mapping[str, str]) -> list[str]:

@@ -37,7 +37,7 @@ from report import Report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from baseline import DATABASE_LIST, PLURAL, bare_command, seed
+from baseline import DATABASE_LIST, LIST, bare_command, seed
 
 from tests.helpers.dockerfile import emulate, host_build_env
 from tests.helpers.facts import CONTRACT, DATABASES, ENABLED_LANGUAGES, TEMPLATE_ROOT, facts_for
@@ -140,15 +140,15 @@ def _servers(language: str, work: Path) -> dict[str, Server]:
 # run to the next falls on both.
 ORDER = ("bare", "service")
 HEALTH = CONTRACT["health_path"]
-LIST = f"{CONTRACT['api_prefix']}/{PLURAL}?limit=20"
+PAGE = "?limit=20"
 # What each run loads in turn, for each requests/s figure: {sample: (server, path)}. The list has
 # two floors: bare's constant page, and bare's page read from the service's database.
 LOADS = {
     "healthz": {"bare": ("bare", HEALTH), "service": ("service", HEALTH)},
     "list": {
-        "bare": ("bare", LIST),
-        "bare + SQL": ("bare", f"{DATABASE_LIST}?limit=20"),
-        "service": ("service", LIST),
+        "bare": ("bare", LIST + PAGE),
+        "bare + SQL": ("bare", DATABASE_LIST + PAGE),
+        "service": ("service", LIST + PAGE),
     },
 }
 # The report's rows: the service's median against the floor's, for each (figure, floor).
@@ -179,7 +179,7 @@ def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]
                 processes[name] = servers[name].start()
                 servers[name].wait_ready(time.perf_counter(), processes[name])
             seed(servers["service"].base, 50)
-            shape = _shape(servers["service"].base + LIST)
+            shape = _shape(servers["service"].base + LIST + PAGE)
             for server, path in LOADS["list"].values():
                 if _shape(servers[server].base + path) != shape:
                     raise SystemExit(

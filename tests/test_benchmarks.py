@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.baseline import BARE, DATABASE_LIST, GO_BUILD_FLAGS, PLURAL, bare_command, seed
+from benchmarks.baseline import BARE, DATABASE_LIST, GO_BUILD_FLAGS, LIST, bare_command, seed
 from benchmarks.largest import LARGEST
 from tests.contract.test_contract_resource import assert_item
 from tests.helpers.combinations import DIMENSIONS
@@ -25,7 +25,6 @@ from tests.helpers.service import base_env, free_port, kill_group, spawn, start_
 pytestmark = pytest.mark.e2e
 
 SLUG = "bench-service"
-LIST = f"{CONTRACT['api_prefix']}/{PLURAL}"
 
 
 def _uvicorn_run_keywords(source: Path) -> set[str]:
