@@ -10,7 +10,9 @@ that drift in the machine's load falls on both:
   seeded with 50 items, limit=20) on loopback. The list has two floors: bare's constant page of 20
   of the same shape (a hello-world), and bare reading that page from the service's database with
   the service's two queries and driver (what any list must do; the service's SQLite file, named
-  absolutely in DATABASE_URL for both).
+  absolutely in DATABASE_URL for both). The health path is also measured on the service with its
+  access log off (LOG_LEVEL=warning), which parts the contract's one log line per request from the
+  template's other work.
 The ratio is the service's speed as a fraction of bare's: the overhead the template adds.
 Needs wrk (apt-get install wrk). Run: uv run --frozen python benchmarks/services.py [--runs N]
 """
@@ -128,14 +130,19 @@ def _servers(language: str, work: Path) -> dict[str, Server]:
         CONTRACT["env"]["database_url"]: f"sqlite:///{database}",
     }
     bare = bare_command(language, project, work / "bare", build_env)
-    # Free ports for both: the image's own PORT may be taken on this machine (by a test run, say).
+    # Free ports for each: the image's own PORT may be taken on this machine (by a test run, say).
     port = CONTRACT["env"]["port"]
+    quiet = {CONTRACT["env"]["log_level"]: "warning"}
     return {
         "service": Server(image.command(image.cmd), {**env, port: str(free_port())}, image.workdir),
+        QUIET: Server(image.command(image.cmd), {**env, **quiet, port: str(free_port())}, image.workdir),
         "bare": Server(image.command(bare), {**env, port: str(free_port())}, work / "bare"),
     }
 
 
+# The service with the access log off (LOG_LEVEL=warning): not the service as shipped, which logs
+# every request, but what measures the contract's access line apart from the template's other work.
+QUIET = "service, no access log"
 # Each run measures bare, then the service, back to back: a change in the machine's load from one
 # run to the next falls on both.
 ORDER = ("bare", "service")
@@ -144,19 +151,20 @@ PAGE = "?limit=20"
 # What each run loads in turn, for each requests/s figure: {sample: (server, path)}. The list has
 # two floors: bare's constant page, and bare's page read from the service's database.
 LOADS = {
-    "healthz": {"bare": ("bare", HEALTH), "service": ("service", HEALTH)},
+    "healthz": {"bare": ("bare", HEALTH), "service": ("service", HEALTH), QUIET: (QUIET, HEALTH)},
     "list": {
         "bare": ("bare", LIST + PAGE),
         "bare + SQL": ("bare", DATABASE_LIST + PAGE),
         "service": ("service", LIST + PAGE),
     },
 }
-# The report's rows: the service's median against the floor's, for each (figure, floor).
+# The report's rows: a sample's median against a floor's, for each (figure, sample, floor).
 ROWS = {
-    ("cold_start", "bare"): "cold start",
-    ("healthz", "bare"): f"GET {HEALTH}",
-    ("list", "bare"): "GET list (20)",
-    ("list", "bare + SQL"): "GET list (20), bare + SQL",
+    ("cold_start", "service", "bare"): "cold start",
+    ("healthz", "service", "bare"): f"GET {HEALTH}",
+    ("healthz", QUIET, "bare"): f"GET {HEALTH}, no access log",
+    ("list", "service", "bare"): "GET list (20)",
+    ("list", "service", "bare + SQL"): "GET list (20), bare + SQL",
 }
 
 
@@ -175,9 +183,9 @@ def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]
                 samples["cold_start"][name].append(_cold_start_seconds(servers[name]) * 1000)
         processes = {}
         try:
-            for name in ORDER:
-                processes[name] = servers[name].start()
-                servers[name].wait_ready(time.perf_counter(), processes[name])
+            for name, server in servers.items():
+                processes[name] = server.start()
+                server.wait_ready(time.perf_counter(), processes[name])
             seed(servers["service"].base, 50)
             shape = _shape(servers["service"].base + LIST + PAGE)
             for server, path in LOADS["list"].values():
@@ -232,8 +240,8 @@ def main() -> None:
     report.line(f"{'stack':8} {'figure':{width}} {'service':>12} {'bare':>12} {'ratio':>6}")
     for language in args.languages:
         figures = bench(language, args.runs, args.seconds)
-        for (figure, floor), label in ROWS.items():
-            service, bare = figures[figure]["service"], figures[figure][floor]
+        for (figure, sample, floor), label in ROWS.items():
+            service, bare = figures[figure][sample], figures[figure][floor]
             unit = "ms" if figure == "cold_start" else "r/s"
             ratio = _ratio(figure, service, bare)
             report.line(
