@@ -207,6 +207,13 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close releases the connections.
 func (s *Store) Close() error { return s.db.Close() }
 
+// The locks Migrate holds on a server database, so that replicas which start together take turns
+// (the Python stack takes the same ones): PostgreSQL's advisory lock, MySQL's named lock.
+const (
+	MigrationLockKey  = 7215300001
+	MigrationLockName = "schema_migrations"
+)
+
 // Migrate applies the embedded migrations of the dialect that are not applied yet, in one
 // transaction (PostgreSQL: under an advisory lock, MySQL: under a named lock, so concurrent
 // starts do not race; MySQL commits each CREATE TABLE on its own).
@@ -234,20 +241,20 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	defer func() { _ = tx.Rollback() }()
 	if s.dialect == postgresDialect {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7215300001)"); err != nil {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", MigrationLockKey); err != nil {
 			return err
 		}
 	}
 	if s.dialect == mysqlDialect {
 		var locked sql.NullInt64
-		if err := tx.QueryRowContext(ctx, "SELECT GET_LOCK('schema_migrations', 60)").Scan(&locked); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", MigrationLockName).Scan(&locked); err != nil {
 			return err
 		}
 		if locked.Int64 != 1 {
-			return errors.New("migrate: another process holds the schema_migrations lock")
+			return errors.New("migrate: another process holds the " + MigrationLockName + " lock")
 		}
 		// Session locks outlive transactions: release it before the connection goes back to the pool.
-		defer func() { _, _ = tx.ExecContext(context.WithoutCancel(ctx), "DO RELEASE_LOCK('schema_migrations')") }()
+		defer func() { _, _ = tx.ExecContext(context.WithoutCancel(ctx), "DO RELEASE_LOCK(?)", MigrationLockName) }()
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version VARCHAR(255) PRIMARY KEY,
