@@ -168,8 +168,8 @@ ROWS = {
 }
 
 
-def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]:
-    """Median of each figure for each sample: {figure: {"service": x, "bare": y, ...}}."""
+def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, list[float]]]:
+    """Each figure's samples, run by run: {figure: {"service": [x1, ...], "bare": [y1, ...], ...}}."""
     work = Path(tempfile.mkdtemp(prefix=f"bench-{language}-", dir="/tmp"))
     work.chmod(0o755)
     samples: dict[str, dict[str, list[float]]] = {
@@ -201,9 +201,7 @@ def bench(language: str, runs: int, seconds: int) -> dict[str, dict[str, float]]
         finally:
             for process in processes.values():
                 _stop(process)
-        return {
-            f: {name: statistics.median(values) for name, values in by.items()} for f, by in samples.items()
-        }
+        return samples
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -234,19 +232,22 @@ def main() -> None:
     )
     report.line(
         f"ratio: the service's speed as a fraction of bare's (requests/s service/bare; cold start "
-        f"bare/service); target at least {TARGET}, '<' marks a miss"
+        f"bare/service) from the medians; target at least {TARGET}, '<' marks a miss; runs: the "
+        f"lowest and highest ratio within one run (each run takes every sample in turn)"
     )
     width = max(map(len, ROWS.values()))
-    report.line(f"{'stack':8} {'figure':{width}} {'service':>12} {'bare':>12} {'ratio':>6}")
+    report.line(f"{'stack':8} {'figure':{width}} {'service':>12} {'bare':>12} {'ratio':>6}   {'runs':>9}")
     for language in args.languages:
         figures = bench(language, args.runs, args.seconds)
         for (figure, sample, floor), label in ROWS.items():
-            service, bare = figures[figure][sample], figures[figure][floor]
+            services, bares = figures[figure][sample], figures[figure][floor]
+            service, bare = statistics.median(services), statistics.median(bares)
             unit = "ms" if figure == "cold_start" else "r/s"
             ratio = _ratio(figure, service, bare)
+            paired = [_ratio(figure, s, b) for s, b in zip(services, bares, strict=True)]
             report.line(
                 f"{language:8} {label:{width}} {service:8.0f} {unit:3} {bare:8.0f} {unit:3} "
-                f"{ratio:6.2f}{' <' if ratio < TARGET else ''}"
+                f"{ratio:6.2f}{' <' if ratio < TARGET else '  '} {min(paired):4.2f}-{max(paired):4.2f}"
             )
     report.line(f"load average {os.getloadavg()[0]:.2f} at the end")
     report.close()
